@@ -1,0 +1,25 @@
+"""jaxinit: every neural-network weight initializer of torch.nn.init, as pure, jit-compiled JAX factories.
+
+>>> import jax, jaxinit
+>>> init = jaxinit.kaiming_uniform(nonlinearity="relu")
+>>> init(jax.random.key(0), (784, 256)).shape
+(784, 256)
+"""
+
+from jaxinit._src.core import Initializer
+from jaxinit._src.fans import calculate_correct_fan, calculate_fan_in_and_fan_out, calculate_gain
+from jaxinit._src.initializers import (
+    constant, delta_orthogonal, dirac, eye, kaiming_normal, kaiming_uniform, lecun_normal,
+    lecun_uniform, normal, ones, orthogonal, sparse, trunc_normal, uniform, variance_scaling,
+    xavier_normal, xavier_uniform, zeros,
+)
+from jaxinit._src.laws import Distribution
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Distribution", "Initializer", "calculate_correct_fan", "calculate_fan_in_and_fan_out",
+    "calculate_gain", "constant", "delta_orthogonal", "dirac", "eye", "kaiming_normal",
+    "kaiming_uniform", "lecun_normal", "lecun_uniform", "normal", "ones", "orthogonal", "sparse",
+    "trunc_normal", "uniform", "variance_scaling", "xavier_normal", "xavier_uniform", "zeros",
+]

@@ -1,0 +1,1 @@
+"""Private implementation of jaxinit; import the public names from :mod:`jaxinit`."""

@@ -1,0 +1,129 @@
+"""Argument validation shared by every factory: one place that words the errors."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from typing import Any, Iterable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def is_concrete(x: Any) -> bool:
+    """True for Python numbers and JAX/NumPy values that hold data (not tracers)."""
+    return not isinstance(x, jax.core.Tracer)
+
+
+def real(name: str, value: Any, *, finite: bool = True) -> Any:
+    """A real scalar hyperparameter: a Python float when concrete, else the tracer untouched.
+
+    Tracers pass through unchecked so that ``jax.vmap`` over a hyperparameter works.
+    """
+    if isinstance(value, jax.core.Tracer):
+        if value.ndim != 0 or not jnp.issubdtype(value.dtype, jnp.number) or jnp.iscomplexobj(value):
+            raise TypeError(f"`{name}` must be a real scalar, got a traced {value.dtype}{list(value.shape)}")
+        return value
+    if isinstance(value, (bool, np.bool_)) or isinstance(value, (str, bytes, list, tuple, dict, set)):
+        raise TypeError(f"`{name}` must be a real number, got {value!r}")
+    if isinstance(value, (jax.Array, np.ndarray, np.generic)):
+        if np.ndim(value) != 0 or not np.issubdtype(np.asarray(value).dtype, np.number) \
+                or np.iscomplexobj(value) or np.asarray(value).dtype == np.bool_:
+            raise TypeError(f"`{name}` must be a real scalar, got an array of dtype "
+                            f"{np.asarray(value).dtype} and shape {np.shape(value)}")
+        value = float(value)
+    elif isinstance(value, numbers.Real):
+        value = float(value)
+    else:
+        raise TypeError(f"`{name}` must be a real number, got {value!r}")
+    if finite and not math.isfinite(value):
+        raise ValueError(f"`{name}` must be finite, got {value!r}")
+    return value
+
+
+def nonnegative(name: str, value: Any) -> Any:
+    value = real(name, value)
+    if is_concrete(value) and value < 0:
+        raise ValueError(f"`{name}` must be >= 0, got {value!r}")
+    return value
+
+
+def positive(name: str, value: Any) -> Any:
+    value = real(name, value)
+    if is_concrete(value) and value <= 0:
+        raise ValueError(f"`{name}` must be > 0, got {value!r}")
+    return value
+
+
+def ordered(low_name: str, low: Any, high_name: str, high: Any) -> None:
+    if is_concrete(low) and is_concrete(high) and not low < high:
+        raise ValueError(f"`{low_name}` must be less than `{high_name}`, got "
+                         f"{low_name}={low!r}, {high_name}={high!r}")
+
+
+def choice(name: str, value: Any, valid: Iterable[str]) -> str:
+    valid = tuple(valid)
+    if not isinstance(value, str) or value not in valid:
+        names = ", ".join(repr(v) for v in valid)
+        if len(valid) == 2:
+            names = f"{valid[0]!r} or {valid[1]!r}"
+        raise ValueError(f"`{name}` must be {'one of ' if len(valid) > 2 else ''}{names}, got {value!r}")
+    return value
+
+
+def integer(name: str, value: Any, *, minimum: int | None = None) -> int:
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}` must be an integer, got {value!r}")
+    try:
+        result = operator.index(value)
+    except TypeError:
+        raise TypeError(f"`{name}` must be an integer, got {value!r}") from None
+    if minimum is not None and result < minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}, got {value!r}")
+    return result
+
+
+def shape(value: Any) -> tuple[int, ...]:
+    """Normalise ``shape`` (an int or a sequence of ints) to a tuple of non-negative ints."""
+    if isinstance(value, (str, bytes)) or isinstance(value, (float, complex, bool, np.bool_)):
+        raise TypeError(f"`shape` must be an int or a sequence of ints, got {value!r}")
+    if isinstance(value, (numbers.Integral, np.integer)):
+        value = (value,)
+    try:
+        entries = tuple(value)
+    except TypeError:
+        raise TypeError(f"`shape` must be an int or a sequence of ints, got {value!r}") from None
+    out = []
+    for d in entries:
+        if isinstance(d, (bool, np.bool_)):
+            raise TypeError(f"`shape` entries must be integers, got {d!r} in shape {value!r}")
+        try:
+            d = operator.index(d)
+        except TypeError:
+            raise TypeError(f"`shape` entries must be integers, got {d!r} in shape {value!r}") from None
+        if d < 0:
+            raise ValueError(f"`shape` entries must be non-negative, got {d} in shape {value!r}")
+        out.append(d)
+    return tuple(out)
+
+
+def dtype(value: Any, name: str = "dtype") -> np.dtype | None:
+    """Normalise a dtype argument; ``None`` stays ``None``. float64 needs ``jax_enable_x64``."""
+    if value is None:
+        return None
+    try:
+        result = jnp.dtype(value)
+    except TypeError:
+        raise TypeError(f"`{name}` must be a dtype, got {value!r}") from None
+    canonical = jax.dtypes.canonicalize_dtype(result)
+    if canonical != result:
+        raise TypeError(f"`{name}` is {result.name}, which JAX gives only with jax_enable_x64 on "
+                        f"(it would silently become {canonical.name}); enable x64 or ask for "
+                        f"{canonical.name}")
+    return result
+
+
+def default_float() -> np.dtype:
+    return jnp.dtype(jnp.float64 if jax.config.jax_enable_x64 else jnp.float32)

@@ -1,0 +1,354 @@
+"""The initializer object and the one compiled kernel every initializer runs through."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import warnings
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from jaxinit._src import checks, sampling
+from jaxinit._src.fans import FanAxes
+from jaxinit._src.laws import Distribution
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """What the core needs to know about one named initializer.
+
+    ``law(hyper, shape, axes)`` returns the :class:`Distribution` for a shape; it is plain
+    Python arithmetic on floats (or on tracers, when a hyperparameter is being vmapped).
+    """
+
+    law: Callable[[dict, tuple, FanAxes], Distribution]
+    random: bool = True       # needs a floating dtype and a key
+    fan_based: bool = False   # zero-element shapes warn, as torch does
+    uses_axes: bool = False   # takes layout / in_axis / out_axis / batch_axis
+
+
+SPECS: dict[str, Spec] = {}
+
+
+def register(name: str, **spec: Any) -> Callable:
+    def wrap(law: Callable) -> Callable:
+        SPECS[name] = Spec(law, **spec)
+        return law
+    return wrap
+
+
+def _check_dtype(name: str, spec: Spec, dtype: np.dtype) -> None:
+    if jnp.issubdtype(dtype, jnp.complexfloating):
+        raise TypeError(f"{name}: complex dtypes are not supported, got {dtype.name}; initialise "
+                        f"the real and imaginary parts separately with a real dtype")
+    if spec.random and not jnp.issubdtype(dtype, jnp.floating):
+        raise TypeError(f"{name} draws random floats and needs a floating dtype, got {dtype.name}")
+    if not (jnp.issubdtype(dtype, jnp.number) or dtype == jnp.bool_):
+        raise TypeError(f"{name}: unsupported dtype {dtype.name}")
+
+
+def check_key(key: Any) -> None:
+    """A single PRNG key: a typed key of shape () or a legacy uint32 key of shape (2,) or (4,)."""
+    dtype = getattr(key, "dtype", None)
+    shape = getattr(key, "shape", None)
+    if dtype is not None and jnp.issubdtype(dtype, jax.dtypes.prng_key):
+        if shape != ():
+            raise ValueError(f"`key` must be a single PRNG key, got a batch of keys of shape {shape}; "
+                             f"use jax.vmap to initialise with several keys")
+        return
+    if dtype is not None and jnp.dtype(dtype) == jnp.uint32 and shape in ((2,), (4,)):
+        return
+    what = f"{jnp.dtype(dtype).name}{list(shape)}" if dtype is not None and shape is not None \
+        else repr(key)
+    raise TypeError(f"`key` must be a PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), "
+                    f"got {what}")
+
+
+class Initializer:
+    """An initializer: ``init(key, shape, dtype=None, out_sharding=None) -> jax.Array``.
+
+    Built by the factories (``jaxinit.xavier_uniform()`` ...). It satisfies the
+    ``jax.nn.initializers.Initializer`` protocol, so it drops into Flax ``kernel_init`` /
+    ``bias_init``. It is a value: equal hyperparameters give equal (and equally hashed)
+    objects, it pickles, and its ``repr`` is the call that builds it. Sampling runs in one
+    jit-compiled kernel per (law family, shape, dtype, sharding), shared by all initializers.
+    """
+
+    __slots__ = ("_name", "_hyper", "_dtype", "_axes")
+
+    def __init__(self, name: str, hyper: dict[str, Any], dtype: Any = None,
+                 axes: FanAxes | None = None):
+        spec = SPECS[name]
+        dtype = checks.dtype(dtype)
+        if dtype is not None:
+            _check_dtype(name, spec, dtype)
+        self._name = name
+        self._hyper = dict(hyper)
+        self._dtype = dtype
+        self._axes = axes if axes is not None else FanAxes()
+
+    # -- value semantics -------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The factory that builds this initializer."""
+        return self._name
+
+    @property
+    def hyperparameters(self) -> dict[str, Any]:
+        return dict(self._hyper)
+
+    @property
+    def dtype(self) -> np.dtype | None:
+        """The default dtype (``None``: JAX's default float dtype)."""
+        return self._dtype
+
+    def to_config(self) -> dict[str, Any]:
+        """A plain dict ``{"name": ..., **keywords}`` that rebuilds this initializer."""
+        config = {"name": self._name, **self._hyper, **self._axes.kwargs()}
+        if self._dtype is not None:
+            config["dtype"] = self._dtype.name
+        return config
+
+    def _identity(self) -> tuple:
+        return (self._name, tuple(self._hyper.items()), self._dtype, self._axes)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Initializer):
+            return NotImplemented
+        return self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def __repr__(self) -> str:
+        config = self.to_config()
+        del config["name"]
+        return f"{self._name}({', '.join(f'{k}={v!r}' for k, v in config.items())})"
+
+    def __reduce__(self):
+        return Initializer, (self._name, self._hyper, self._dtype, self._axes)
+
+    # -- the law and the draw --------------------------------------------------------
+    def _resolve_dtype(self, dtype: Any) -> np.dtype:
+        dtype = checks.dtype(dtype)
+        if dtype is None:
+            dtype = self._dtype if self._dtype is not None else checks.default_float()
+        _check_dtype(self._name, SPECS[self._name], dtype)
+        return dtype
+
+    def distribution(self, shape: Any, dtype: Any = None) -> Distribution:
+        """The exact law this initializer samples for ``shape`` (see :class:`Distribution`)."""
+        shape = checks.shape(shape)
+        self._resolve_dtype(dtype)
+        return SPECS[self._name].law(self._hyper, shape, self._axes)
+
+    def __call__(self, key: Any, shape: Any, dtype: Any = None, out_sharding: Any = None) -> jax.Array:
+        shape = checks.shape(shape)
+        dtype = self._resolve_dtype(dtype)
+        check_key(key)
+        spec = SPECS[self._name]
+        if math.prod(shape) == 0:
+            if spec.fan_based:
+                warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=2)
+            else:
+                spec.law(self._hyper, shape, self._axes)  # still reject a wrong rank
+            return jnp.zeros(shape, dtype)
+        law = spec.law(self._hyper, shape, self._axes)
+        return draw(law, key, shape, dtype, out_sharding, self._axes)
+
+
+# -- the kernel ----------------------------------------------------------------------
+
+def _compute_dtype(dtype: np.dtype) -> np.dtype:
+    return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
+
+
+def _as(value: Any, dtype: np.dtype) -> Any:
+    if isinstance(value, jax.core.Tracer):
+        return value.astype(dtype)
+    return np.asarray(value, dtype)
+
+
+def _check_representable(law: Distribution, dtype: np.dtype) -> None:
+    """No silent inf: the law's range must fit in the requested float dtype."""
+    if law.family not in ("uniform", "normal", "truncated_normal"):
+        return
+    params = law.params
+    if any(isinstance(v, jax.core.Tracer) for v in params.values()):
+        return
+    if law.family == "normal":
+        reach = abs(params["mean"]) + 8.0 * params["std"]
+    else:
+        reach = max(abs(params["low"]), abs(params["high"]))
+    if reach > float(jnp.finfo(dtype).max):
+        raise ValueError(f"the law {law} reaches {reach:g}, beyond the largest finite {dtype.name} "
+                         f"({float(jnp.finfo(dtype).max):g}); use a wider dtype")
+
+
+def draw(law: Distribution, key: Any, shape: tuple, dtype: np.dtype, sharding: Any,
+         axes: FanAxes) -> jax.Array:
+    """Sample ``law`` into an array: pick the kernel's static part, pass the numbers dynamically."""
+    compute = _compute_dtype(dtype)
+    family = law.family
+    _check_representable(law, dtype)
+    static: tuple = ()
+    if family == "uniform":
+        numbers = sampling.inward(law.low, law.high, compute)
+    elif family == "normal":
+        numbers = (_as(law.mean, compute), _as(law.std, compute))
+    elif family == "truncated_normal":
+        alpha, beta = ((law.low - law.mean) / law.std, (law.high - law.mean) / law.std)
+        static = (sampling.truncnorm_regime(alpha, beta, compute),)
+        numbers = (_as(law.mean, compute), _as(law.std, compute),
+                   *sampling.inward(law.low, law.high, compute))
+    elif family == "constant":
+        numbers = (_constant_value(law.value, dtype),)
+    elif family == "eye":
+        numbers = ()
+    elif family == "dirac":
+        static = (law.groups, axes.matrix_layout(len(shape)))
+        numbers = ()
+    elif family in ("orthogonal", "delta_orthogonal"):
+        static = (axes.matrix_layout(len(shape)),)
+        numbers = (_as(law.gain, compute),)
+    elif family == "sparse":
+        static = (axes.matrix_layout(len(shape)), law.zeros_per_input)
+        numbers = (_as(law.std, compute),)
+    else:  # pragma: no cover - Distribution validates the family
+        raise AssertionError(family)
+    return _kernel(key, numbers, family=family, static=static, shape=shape, dtype=dtype,
+                   sharding=sharding)
+
+
+def _constant_value(value: Any, dtype: np.dtype) -> Any:
+    if isinstance(value, jax.core.Tracer):
+        return value.astype(dtype)
+    cast = np.asarray(value).astype(dtype)
+    if jnp.issubdtype(dtype, jnp.floating):
+        if not np.isfinite(cast):
+            raise ValueError(f"`val` {value!r} is not finite in {dtype.name}")
+    elif float(cast) != float(value):
+        raise ValueError(f"`val` {value!r} cannot be represented exactly in {dtype.name} "
+                         f"(it would become {cast.item()!r})")
+    return cast
+
+
+@functools.partial(jax.jit, static_argnames=("family", "static", "shape", "dtype", "sharding"))
+def _kernel(key, numbers, *, family, static, shape, dtype, sharding):
+    out = _SAMPLERS[family](key, numbers, static, shape, dtype)
+    if sharding is not None:
+        out = lax.with_sharding_constraint(out, sharding)
+    return out
+
+
+def _uniform(key, numbers, static, shape, dtype):
+    low, high = numbers
+    u = sampling.unit_interval(sampling.key_words(key), shape, low.dtype)
+    return sampling.cast_inside(low + (high - low) * u, low, high, dtype)
+
+
+def _normal(key, numbers, static, shape, dtype):
+    mean, std = numbers
+    u = sampling.unit_interval(sampling.key_words(key), shape, mean.dtype)
+    return (mean + std * sampling.standard_normal(u)).astype(dtype)
+
+
+def _truncated_normal(key, numbers, static, shape, dtype):
+    mean, std, low, high = numbers
+    (regime,) = static
+    u = sampling.unit_interval(sampling.key_words(key), shape, mean.dtype)
+    z = sampling.standard_truncated_normal(u, (low - mean) / std, (high - mean) / std, regime)
+    return sampling.cast_inside(jnp.clip(mean + std * z, low, high), low, high, dtype)
+
+
+def _constant(key, numbers, static, shape, dtype):
+    return jnp.full(shape, numbers[0], dtype)
+
+
+def _eye(key, numbers, static, shape, dtype):
+    return jnp.eye(shape[0], shape[1], dtype=dtype)
+
+
+def _matrix_view(shape, layout):
+    """Reorder a weight's axes to (batch..., out..., in..., receptive...) and report the sizes."""
+    perm, (n_batch, n_out, n_in) = layout
+    ordered = tuple(shape[p] for p in perm)
+    sizes = (math.prod(ordered[:n_batch]), math.prod(ordered[n_batch:n_batch + n_out]),
+             math.prod(ordered[n_batch + n_out:n_batch + n_out + n_in]))
+    return ordered, sizes, ordered[n_batch + n_out + n_in:]
+
+
+def _unview(array, ordered, layout):
+    return jnp.transpose(array.reshape(ordered), np.argsort(layout[0]))
+
+
+def _centre_mask(full_shape, receptive):
+    """True at the centre of the trailing receptive-field axes of ``full_shape``."""
+    mask = jnp.ones(full_shape, jnp.bool_)
+    first = len(full_shape) - len(receptive)
+    for k, size in enumerate(receptive):
+        mask = mask & (lax.broadcasted_iota(jnp.int32, full_shape, first + k) == size // 2)
+    return mask
+
+
+def _dirac(key, numbers, static, shape, dtype):
+    groups, layout = static
+    ordered, (b, o, i), receptive = _matrix_view(shape, layout)
+    full = (b, o, i, *receptive)
+    out_idx = lax.broadcasted_iota(jnp.int32, full, 1)
+    in_idx = lax.broadcasted_iota(jnp.int32, full, 2)
+    ones = (in_idx == out_idx % (o // groups)) & _centre_mask(full, receptive)
+    return _unview(ones.astype(dtype), ordered, layout)
+
+
+def _haar_orthogonal(key, b, rows, cols, compute):
+    """``b`` Haar-distributed (rows, cols) matrices, orthonormal along the smaller side."""
+    tall = (b, max(rows, cols), min(rows, cols))
+    a = sampling.standard_normal(sampling.unit_interval(sampling.key_words(key), tall, compute))
+    q, r = jnp.linalg.qr(a)
+    # QR's sign convention is not unique: fixing diag(r) > 0 makes q exactly Haar distributed.
+    d = jnp.diagonal(r, axis1=-2, axis2=-1)
+    q = q * jnp.where(d < 0, -1, 1).astype(compute)[..., None, :]
+    return q if rows >= cols else jnp.swapaxes(q, -1, -2)
+
+
+def _orthogonal(key, numbers, static, shape, dtype):
+    (gain,) = numbers
+    (layout,) = static
+    ordered, (b, o, i), receptive = _matrix_view(shape, layout)
+    q = _haar_orthogonal(key, b, o, i * math.prod(receptive), gain.dtype)
+    return _unview(gain * q, ordered, layout).astype(dtype)
+
+
+def _delta_orthogonal(key, numbers, static, shape, dtype):
+    (gain,) = numbers
+    (layout,) = static
+    ordered, (b, o, i), receptive = _matrix_view(shape, layout)
+    q = _haar_orthogonal(key, b, o, i, gain.dtype).reshape((b, o, i) + (1,) * len(receptive))
+    full = (b, o, i, *receptive)
+    return _unview(jnp.where(_centre_mask(full, receptive), gain * q, 0).astype(dtype), ordered, layout)
+
+
+def _sparse(key, numbers, static, shape, dtype):
+    (std,) = numbers
+    layout, zeros_per_input = static
+    ordered, (b, o, i), _ = _matrix_view(shape, layout)
+    words = sampling.key_words(key)
+    values = std * sampling.standard_normal(sampling.unit_interval(words, (b, o, i), std.dtype))
+    # For every input unit, the k outputs with the smallest random keys are zeroed.
+    order_keys = sampling.random_words(sampling.substream(words, 1), (b, o, i), 32)
+    rank = jnp.argsort(jnp.argsort(order_keys, axis=1, stable=True), axis=1, stable=True)
+    values = jnp.where(rank < zeros_per_input, jnp.zeros((), std.dtype), values)
+    return _unview(values.astype(dtype), ordered, layout)
+
+
+_SAMPLERS = {
+    "uniform": _uniform, "normal": _normal, "truncated_normal": _truncated_normal,
+    "constant": _constant, "eye": _eye, "dirac": _dirac, "orthogonal": _orthogonal,
+    "delta_orthogonal": _delta_orthogonal, "sparse": _sparse,
+}

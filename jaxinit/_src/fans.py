@@ -1,0 +1,209 @@
+"""Gains and fans: plain Python arithmetic on shapes, exact and shared by every initializer."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from jaxinit._src import checks
+
+_UNIT_GAIN = ("linear", "identity", "conv1d", "conv2d", "conv3d",
+              "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid")
+NONLINEARITIES = _UNIT_GAIN + ("tanh", "relu", "leaky_relu", "selu")
+FAN_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
+LAYOUTS = ("flax", "jax", "torch")
+
+
+def calculate_gain(nonlinearity: str, param: Any = None) -> float:
+    r"""The recommended gain for a nonlinearity, as a Python float.
+
+    ================================== ===================================================
+    nonlinearity                       gain
+    ================================== ===================================================
+    linear, identity, conv{1,2,3}d,    :math:`1`
+    conv_transpose{1,2,3}d, sigmoid
+    tanh                               :math:`5/3`
+    relu                               :math:`\sqrt{2}`
+    leaky_relu                         :math:`\sqrt{2 / (1 + \text{negative\_slope}^2)}`
+    selu                               :math:`3/4`
+    ================================== ===================================================
+
+    Args:
+      nonlinearity: the name of the nonlinearity (``torch.nn.functional`` names).
+      param: the negative slope for ``'leaky_relu'`` (default 0.01); ignored otherwise.
+        Must be a real number.
+
+    For self-normalising networks use ``'linear'`` rather than ``'selu'``: the weights
+    then get variance :math:`1/N`, which SELU's fixed point needs; the SELU gain trades
+    that for steadier gradients.
+
+    >>> calculate_gain("leaky_relu", 0.2)
+    1.3867504905630728
+    >>> calculate_gain("tanh")
+    1.6666666666666667
+    """
+    checks.choice("nonlinearity", nonlinearity, NONLINEARITIES)
+    if nonlinearity in _UNIT_GAIN:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3.0
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "selu":
+        return 3.0 / 4.0
+    slope = 0.01 if param is None else checks.real("param", param)
+    return math.sqrt(2.0 / (1.0 + slope ** 2))
+
+
+def _axes_tuple(name: str, value: Any) -> tuple[int, ...]:
+    if isinstance(value, (list, tuple)):
+        return tuple(checks.integer(name, v) for v in value)
+    return (checks.integer(name, value),)
+
+
+@dataclasses.dataclass(frozen=True)
+class FanAxes:
+    """Which axes of a weight are inputs, outputs and batch (ignored); the rest are receptive field.
+
+    Built from the user's ``layout`` / ``in_axis`` / ``out_axis`` / ``batch_axis`` keywords
+    by :meth:`make`, which validates what can be checked without a shape.
+    """
+
+    in_axes: tuple[int, ...] = (-2,)
+    out_axes: tuple[int, ...] = (-1,)
+    batch_axes: tuple[int, ...] = ()
+    layout: str | None = None
+
+    @classmethod
+    def make(cls, layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
+             batch_axis: Any = ()) -> "FanAxes":
+        if layout is not None:
+            checks.choice("layout", layout, LAYOUTS)
+            if in_axis is not None or out_axis is not None:
+                raise ValueError(f"pass either `layout` or `in_axis`/`out_axis`, not both; got "
+                                 f"layout={layout!r}, in_axis={in_axis!r}, out_axis={out_axis!r}")
+        default_in, default_out = (1, 0) if layout == "torch" else (-2, -1)
+        axes = cls(_axes_tuple("in_axis", default_in if in_axis is None else in_axis),
+                   _axes_tuple("out_axis", default_out if out_axis is None else out_axis),
+                   _axes_tuple("batch_axis", batch_axis), layout)
+        axes._check_overlap(None)
+        return axes
+
+    def is_default(self) -> bool:
+        return self == FanAxes()
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keywords that rebuild these axes (empty for the default), for repr and configs."""
+        if self.is_default():
+            return {}
+        if self.layout is not None:
+            out = {"layout": self.layout}
+        else:
+            unwrap = lambda t: t[0] if len(t) == 1 else t  # noqa: E731
+            out = {"in_axis": unwrap(self.in_axes), "out_axis": unwrap(self.out_axes)}
+        if self.batch_axes:
+            out["batch_axis"] = self.batch_axes[0] if len(self.batch_axes) == 1 else self.batch_axes
+        return out
+
+    def _check_overlap(self, ndim: int | None) -> None:
+        groups = (("in_axis", self.in_axes), ("out_axis", self.out_axes), ("batch_axis", self.batch_axes))
+        seen: dict[int, str] = {}
+        for name, axes in groups:
+            for axis in axes:
+                key = axis if ndim is None else axis % ndim
+                if ndim is None and key < 0:
+                    key = ("neg", key)  # only same-sign axes can be compared without a shape
+                if key in seen:
+                    other = seen[key]
+                    raise ValueError(f"`{name}` and `{other}` overlap: axis {axis} appears in both"
+                                     if other != name else f"`{name}` names axis {axis} twice")
+                seen[key] = name
+
+    def resolve(self, ndim: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """Non-negative (in_axes, out_axes, batch_axes) for an array of ``ndim`` dimensions."""
+        for name, axes in (("in_axis", self.in_axes), ("out_axis", self.out_axes),
+                           ("batch_axis", self.batch_axes)):
+            for axis in axes:
+                if not -ndim <= axis < ndim:
+                    raise ValueError(f"`{name}` {axis} is out of range for a {ndim}-dimensional shape")
+        self._check_overlap(ndim)
+        norm = lambda axes: tuple(a % ndim for a in axes)  # noqa: E731
+        return norm(self.in_axes), norm(self.out_axes), norm(self.batch_axes)
+
+    def fans(self, shape: Sequence[int]) -> tuple[int, int]:
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(f"fan in and fan out can not be computed for a shape with fewer than 2 "
+                             f"dimensions, got shape {shape}")
+        in_axes, out_axes, batch_axes = self.resolve(len(shape))
+        named = set(in_axes) | set(out_axes) | set(batch_axes)
+        receptive = math.prod(d for i, d in enumerate(shape) if i not in named)
+        fan_in = math.prod(shape[i] for i in in_axes) * receptive
+        fan_out = math.prod(shape[i] for i in out_axes) * receptive
+        return int(fan_in), int(fan_out)
+
+    def matrix_layout(self, ndim: int) -> tuple[tuple[int, ...], tuple[int, int, int]]:
+        """The axis order (batch..., out..., in..., receptive...) that views a weight as torch's
+        matrix ``(outputs, inputs * receptive field)``, and the counts of batch, out and in axes."""
+        in_axes, out_axes, batch_axes = self.resolve(ndim)
+        rest = tuple(i for i in range(ndim) if i not in set(in_axes + out_axes + batch_axes))
+        return batch_axes + out_axes + in_axes + rest, (len(batch_axes), len(out_axes), len(in_axes))
+
+
+def _shape_of(shape_or_array: Any) -> tuple[int, ...]:
+    if hasattr(shape_or_array, "shape") and not isinstance(shape_or_array, (tuple, list)):
+        return tuple(int(d) for d in np.shape(shape_or_array))
+    return checks.shape(shape_or_array)
+
+
+def calculate_fan_in_and_fan_out(shape_or_array: Any, *, layout: str | None = None,
+                                 in_axis: Any = None, out_axis: Any = None,
+                                 batch_axis: Any = ()) -> tuple[int, int]:
+    """``(fan_in, fan_out)`` of a weight shape (or of an array's shape), as Python ints.
+
+    The default convention is JAX/Flax: inputs on axis -2, outputs on axis -1, every other
+    axis is receptive field (a Dense kernel ``(in, out)``, a Conv kernel ``(*spatial, in, out)``).
+    ``layout="torch"`` means inputs on axis 1 and outputs on axis 0 (``(out, in, *spatial)``).
+    ``in_axis``/``out_axis`` may be ints or sequences of ints (einsum or attention kernels);
+    ``batch_axis`` axes are left out of both fans (e.g. a leading group axis of a grouped kernel).
+
+    .. math::
+       \\text{fan\\_in} = \\prod_{i \\in \\text{in}} d_i \\cdot R, \\quad
+       \\text{fan\\_out} = \\prod_{o \\in \\text{out}} d_o \\cdot R, \\quad
+       R = \\prod_{\\text{other axes}} d_k
+
+    >>> calculate_fan_in_and_fan_out((3, 3, 64, 128))
+    (576, 1152)
+    >>> calculate_fan_in_and_fan_out((128, 64, 3, 3), layout="torch")
+    (576, 1152)
+    """
+    return FanAxes.make(layout, in_axis, out_axis, batch_axis).fans(_shape_of(shape_or_array))
+
+
+def fan_for_mode(fan_in: int, fan_out: int, mode: str) -> float:
+    """The fan that ``mode`` selects (``fan_avg`` and ``fan_geo_avg`` may be fractional)."""
+    if mode == "fan_in":
+        return fan_in
+    if mode == "fan_out":
+        return fan_out
+    if mode == "fan_avg":
+        return (fan_in + fan_out) / 2
+    return math.sqrt(fan_in * fan_out)
+
+
+def calculate_correct_fan(shape_or_array: Any, mode: str, *, layout: str | None = None,
+                          in_axis: Any = None, out_axis: Any = None, batch_axis: Any = ()) -> int:
+    """The fan selected by ``mode`` (``'fan_in'`` or ``'fan_out'``), as a Python int.
+
+    Same axis conventions as :func:`calculate_fan_in_and_fan_out`.
+
+    >>> calculate_correct_fan((256, 512), "fan_out")
+    512
+    """
+    checks.choice("mode", mode, ("fan_in", "fan_out"))
+    fan_in, fan_out = calculate_fan_in_and_fan_out(
+        shape_or_array, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis)
+    return fan_in if mode == "fan_in" else fan_out

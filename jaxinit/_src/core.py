@@ -228,7 +228,8 @@ def draw(law: Distribution, key: Any, shape: tuple, dtype: np.dtype, sharding: A
 def _constant_value(value: Any, dtype: np.dtype) -> Any:
     if isinstance(value, jax.core.Tracer):
         return value.astype(dtype)
-    cast = np.asarray(value).astype(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below, in words
+        cast = np.asarray(value).astype(dtype)
     if jnp.issubdtype(dtype, jnp.floating):
         if not np.isfinite(cast):
             raise ValueError(f"`val` {value!r} is not finite in {dtype.name}")
@@ -240,6 +241,9 @@ def _constant_value(value: Any, dtype: np.dtype) -> Any:
 
 @functools.partial(jax.jit, static_argnames=("family", "static", "shape", "dtype", "sharding"))
 def _kernel(key, numbers, *, family, static, shape, dtype, sharding):
+    # Inside an outer jit the numbers arrive as constants, and XLA would fold them into the
+    # arithmetic in another order than at run time; the barrier keeps eager == jit bit for bit.
+    numbers = lax.optimization_barrier(numbers)
     out = _SAMPLERS[family](key, numbers, static, shape, dtype)
     if sharding is not None:
         out = lax.with_sharding_constraint(out, sharding)

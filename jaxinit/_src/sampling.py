@@ -230,7 +230,8 @@ def inward(low, high, compute_dtype):
             out.append(value.astype(dt))
             continue
         rounded = np.asarray(value, dt)
-        if (rounded < value) if direction > 0 else (rounded > value):
+        # compare as Python floats: NumPy would round `value` to `dt` first (NEP 50)
+        if (float(rounded) < value) if direction > 0 else (float(rounded) > value):
             rounded = np.nextafter(rounded, np.asarray(direction, dt))
         out.append(rounded)
     return tuple(out)

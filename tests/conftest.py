@@ -1,0 +1,42 @@
+import jax
+import numpy as np
+import pytest
+
+# Catch accidental upcasting inside the library (as equinox's test-suite does).
+jax.config.update("jax_numpy_dtype_promotion", "strict")
+
+KS_SAMPLES = (256, 512)  # 131072 draws: a 5 % scale error gives p << 1e-4
+
+
+@pytest.fixture
+def key():
+    return jax.random.key(20261122)
+
+
+def ks_pvalue(values, law):
+    from scipy import stats
+    return stats.kstest(np.asarray(values, np.float64).ravel(), law.scipy().cdf).pvalue
+
+
+def ks_pvalue_rounded(values, law):
+    """KS p-value of low-precision ``values`` against ``law`` rounded to their dtype.
+
+    Rounding to nearest maps the continuous law onto the dtype's grid: the exact CDF at a grid
+    value v is F(midpoint between v and the next grid value). The statistic is the largest gap
+    between that and the empirical CDF over the observed values (conservative for a discrete law).
+    """
+    import jax.numpy as jnp
+    from scipy import stats
+    dtype = values.dtype
+    values = np.asarray(values, np.float64).ravel()  # numpy's float16 sort is not reliable
+    grid, counts = np.unique(values, return_counts=True)
+
+    def neighbour(direction):
+        on_grid = jnp.asarray(grid, dtype)
+        return np.asarray(jnp.nextafter(on_grid, jnp.full_like(on_grid, direction)), np.float64)
+
+    cdf = law.scipy().cdf
+    ecdf = np.cumsum(counts) / values.size
+    gap_above = np.abs(ecdf - cdf((grid + neighbour(np.inf)) / 2)).max()
+    gap_below = np.abs(ecdf - counts / values.size - cdf((grid + neighbour(-np.inf)) / 2)).max()
+    return stats.kstwo.sf(max(gap_above, gap_below), values.size)

@@ -79,7 +79,7 @@ class Distribution:
         and raise ``TypeError``.
 
         >>> import jaxinit
-        >>> jaxinit.normal(std=2.0).distribution((3,)).scipy().std()
+        >>> float(jaxinit.normal(std=2.0).distribution((3,)).scipy().std())
         2.0
         """
         from scipy import stats

@@ -6,7 +6,10 @@
 (784, 256)
 """
 
+from jaxinit import inplace, torch_defaults
+from jaxinit._src.adapters import to_haiku
 from jaxinit._src.core import Initializer
+from jaxinit._src.generator import Generator
 from jaxinit._src.fans import calculate_correct_fan, calculate_fan_in_and_fan_out, calculate_gain
 from jaxinit._src.initializers import (
     constant, delta_orthogonal, dirac, eye, kaiming_normal, kaiming_uniform, lecun_normal,
@@ -14,11 +17,18 @@ from jaxinit._src.initializers import (
     xavier_normal, xavier_uniform, zeros,
 )
 from jaxinit._src.laws import Distribution
+from jaxinit._src.registry import get
+from jaxinit._src.tree import path_key, reinit
+
+# Aliases under the names other libraries use.
+glorot_uniform, glorot_normal = xavier_uniform, xavier_normal
+he_uniform, he_normal = kaiming_uniform, kaiming_normal
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Distribution", "Initializer", "calculate_correct_fan", "calculate_fan_in_and_fan_out",
+    "Distribution", "Generator", "Initializer", "get", "glorot_normal", "glorot_uniform",
+    "he_normal", "he_uniform", "inplace", "path_key", "reinit", "to_haiku", "torch_defaults", "calculate_correct_fan", "calculate_fan_in_and_fan_out",
     "calculate_gain", "constant", "delta_orthogonal", "dirac", "eye", "kaiming_normal",
     "kaiming_uniform", "lecun_normal", "lecun_uniform", "normal", "ones", "orthogonal", "sparse",
     "trunc_normal", "uniform", "variance_scaling", "xavier_normal", "xavier_uniform", "zeros",

@@ -1,0 +1,24 @@
+"""Adapters for frameworks whose initializers have another signature."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from jaxinit._src.core import Initializer
+
+
+def to_haiku(init: Initializer) -> Callable[[Any, Any], Any]:
+    """A Haiku initializer ``(shape, dtype) -> array`` that draws ``hk.next_rng_key()``.
+
+    Haiku is imported only when the returned function runs; it is not a dependency of jaxinit.
+    Haiku kernels are ``(in, out)`` / ``(*spatial, in, out)``: the default layout applies.
+
+    >>> import jaxinit
+    >>> w_init = jaxinit.to_haiku(jaxinit.xavier_uniform())  # hk.Linear(10, w_init=w_init)
+    """
+    def haiku_init(shape: Any, dtype: Any = None) -> Any:
+        import haiku as hk
+        return init(hk.next_rng_key(), shape, dtype)
+
+    haiku_init.__qualname__ = f"to_haiku({init!r})"
+    return haiku_init

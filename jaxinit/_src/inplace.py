@@ -1,0 +1,159 @@
+"""The trailing-underscore API of the documents, as thin adapters over the factories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import jaxinit._src.initializers as factories
+from jaxinit._src.core import SPECS, Initializer
+from jaxinit._src.generator import resolve_key
+
+
+def _nnx_variable_type():
+    try:
+        from flax import nnx
+    except ImportError:  # flax is optional
+        return None
+    return nnx.Variable
+
+
+def fill(tensor: Any, init: Initializer, generator: Any = None) -> Any:
+    """Draw ``init`` for ``tensor``'s shape and dtype; write it back where the tensor is mutable.
+
+    * ``jax.Array``: returns a new array (JAX arrays are immutable);
+    * ``numpy.ndarray``: fills it in place and returns it;
+    * ``flax.nnx.Variable`` / ``Param``: sets its value and returns the variable.
+    """
+    variable_type = _nnx_variable_type()
+    if variable_type is not None and isinstance(tensor, variable_type):
+        if hasattr(tensor, "get_value"):  # flax >= 0.12 deprecates `.value`
+            tensor.set_value(fill(tensor.get_value(), init, generator))
+        else:
+            tensor.value = fill(tensor.value, init, generator)
+        return tensor
+    if isinstance(tensor, np.ndarray):
+        dtype = tensor.dtype
+        if jax.dtypes.canonicalize_dtype(dtype) != dtype:
+            dtype = jax.dtypes.canonicalize_dtype(dtype)  # float64 without x64: float32 draw, cast
+        tensor[...] = np.asarray(fill(jnp.zeros(tensor.shape, dtype), init, generator))
+        return tensor
+    if not isinstance(tensor, (jax.Array, jax.core.Tracer)):
+        raise TypeError(f"`tensor` must be a jax.Array, a numpy.ndarray or an nnx.Variable, "
+                        f"got {type(tensor).__name__}")
+    key = resolve_key(generator) if SPECS[init.name].random else jax.random.key(0)
+    return init(key, tensor.shape, tensor.dtype)
+
+
+_FILL_DOC = """
+
+    ``tensor`` may be a ``jax.Array`` (a new array is returned: JAX arrays cannot change),
+    a ``numpy.ndarray`` or a ``flax.nnx.Variable`` (both are also updated in place and
+    returned). ``generator`` is a JAX key, a :class:`jaxinit.Generator`, an ``nnx.Rngs``, or
+    ``None`` for the default generator (see :func:`manual_seed`; not allowed inside ``jit``).
+"""
+
+
+def _doc(factory):
+    def wrap(fn):
+        fn.__doc__ = f"In-place form of :func:`jaxinit.{factory.__name__}`.{_FILL_DOC}"
+        return fn
+    return wrap
+
+
+@_doc(factories.uniform)
+def uniform_(tensor, a=0.0, b=1.0, *, generator=None):
+    return fill(tensor, factories.uniform(a, b), generator)
+
+
+@_doc(factories.normal)
+def normal_(tensor, mean=0.0, std=1.0, *, generator=None):
+    return fill(tensor, factories.normal(mean, std), generator)
+
+
+@_doc(factories.trunc_normal)
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, generator=None):
+    return fill(tensor, factories.trunc_normal(mean, std, a, b), generator)
+
+
+@_doc(factories.constant)
+def constant_(tensor, val):
+    return fill(tensor, factories.constant(val))
+
+
+@_doc(factories.ones)
+def ones_(tensor):
+    return fill(tensor, factories.ones())
+
+
+@_doc(factories.zeros)
+def zeros_(tensor):
+    return fill(tensor, factories.zeros())
+
+
+@_doc(factories.eye)
+def eye_(tensor):
+    return fill(tensor, factories.eye())
+
+
+@_doc(factories.dirac)
+def dirac_(tensor, groups=1, *, layout=None, in_axis=None, out_axis=None, batch_axis=()):
+    return fill(tensor, factories.dirac(groups, layout=layout, in_axis=in_axis, out_axis=out_axis,
+                                        batch_axis=batch_axis))
+
+
+@_doc(factories.xavier_uniform)
+def xavier_uniform_(tensor, gain=1.0, *, generator=None, layout=None, in_axis=None, out_axis=None,
+                    batch_axis=()):
+    return fill(tensor, factories.xavier_uniform(gain, layout=layout, in_axis=in_axis,
+                                                 out_axis=out_axis, batch_axis=batch_axis), generator)
+
+
+@_doc(factories.xavier_normal)
+def xavier_normal_(tensor, gain=1.0, *, generator=None, layout=None, in_axis=None, out_axis=None,
+                   batch_axis=()):
+    return fill(tensor, factories.xavier_normal(gain, layout=layout, in_axis=in_axis,
+                                                out_axis=out_axis, batch_axis=batch_axis), generator)
+
+
+@_doc(factories.kaiming_uniform)
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, generator=None,
+                     layout=None, in_axis=None, out_axis=None, batch_axis=()):
+    return fill(tensor, factories.kaiming_uniform(a, mode, nonlinearity, layout=layout, in_axis=in_axis,
+                                                  out_axis=out_axis, batch_axis=batch_axis), generator)
+
+
+@_doc(factories.kaiming_normal)
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, generator=None,
+                    layout=None, in_axis=None, out_axis=None, batch_axis=()):
+    return fill(tensor, factories.kaiming_normal(a, mode, nonlinearity, layout=layout, in_axis=in_axis,
+                                                 out_axis=out_axis, batch_axis=batch_axis), generator)
+
+
+@_doc(factories.lecun_uniform)
+def lecun_uniform_(tensor, *, generator=None, layout=None, in_axis=None, out_axis=None, batch_axis=()):
+    return fill(tensor, factories.lecun_uniform(layout=layout, in_axis=in_axis, out_axis=out_axis,
+                                                batch_axis=batch_axis), generator)
+
+
+@_doc(factories.lecun_normal)
+def lecun_normal_(tensor, *, generator=None, layout=None, in_axis=None, out_axis=None, batch_axis=()):
+    return fill(tensor, factories.lecun_normal(layout=layout, in_axis=in_axis, out_axis=out_axis,
+                                               batch_axis=batch_axis), generator)
+
+
+@_doc(factories.orthogonal)
+def orthogonal_(tensor, gain=1.0, *, generator=None, layout=None, in_axis=None, out_axis=None,
+                batch_axis=()):
+    return fill(tensor, factories.orthogonal(gain, layout=layout, in_axis=in_axis, out_axis=out_axis,
+                                             batch_axis=batch_axis), generator)
+
+
+@_doc(factories.sparse)
+def sparse_(tensor, sparsity, std=0.01, *, generator=None, layout=None, in_axis=None, out_axis=None,
+            batch_axis=()):
+    return fill(tensor, factories.sparse(sparsity, std, layout=layout, in_axis=in_axis,
+                                         out_axis=out_axis, batch_axis=batch_axis), generator)

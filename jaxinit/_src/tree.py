@@ -1,0 +1,97 @@
+"""Re-initialising the leaves of any pytree (Flax params, NNX state, Equinox modules) by path."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import re
+from typing import Any, Callable, Iterable, Mapping
+
+import jax
+import numpy as np
+
+from jaxinit._src.core import check_key
+
+Rule = tuple[Any, Callable]
+
+
+def path_str(path: tuple) -> str:
+    """``('params', 'Dense_0', 'kernel')`` style key paths as ``'params/Dense_0/kernel'``."""
+    parts = []
+    for entry in path:
+        for attr in ("key", "name", "idx"):
+            if hasattr(entry, attr):
+                parts.append(str(getattr(entry, attr)))
+                break
+        else:
+            parts.append(str(entry))
+    return "/".join(parts)
+
+
+def path_key(key: jax.Array, path: str) -> jax.Array:
+    """The key of a leaf: ``key`` folded with a 64-bit BLAKE2b hash of its path (two 32-bit folds).
+
+    It depends only on the key and the path, so adding or removing other leaves changes nothing.
+    """
+    digest = int.from_bytes(hashlib.blake2b(path.encode(), digest_size=8).digest(), "little")
+    return jax.random.fold_in(jax.random.fold_in(key, digest & 0xFFFFFFFF), digest >> 32)
+
+
+def _matcher(pattern: Any) -> Callable[[str, Any], bool]:
+    if isinstance(pattern, str):
+        return lambda path, leaf: fnmatch.fnmatchcase(path, pattern)
+    if isinstance(pattern, re.Pattern):
+        return lambda path, leaf: pattern.search(path) is not None
+    if callable(pattern):
+        return pattern
+    raise TypeError(f"a rule's pattern must be a glob string, a compiled regex or a predicate "
+                    f"(path, leaf) -> bool, got {pattern!r}")
+
+
+def _is_array(leaf: Any) -> bool:
+    return isinstance(leaf, (jax.Array, np.ndarray))
+
+
+def reinit(tree: Any, key: jax.Array, rules: Mapping[Any, Callable] | Iterable[Rule], *,
+           strict: bool = True) -> Any:
+    """Re-draw the array leaves of ``tree`` that ``rules`` select; leave every other leaf as it is.
+
+    ``rules`` maps patterns to initializers (a dict, or a sequence of ``(pattern, init)``
+    pairs); the first rule whose pattern matches a leaf's path wins. A pattern is a glob
+    string matched against the whole ``/``-joined path (``"*kernel"``, ``"*/Dense_*/bias"``;
+    ``*`` also matches ``/``), a compiled ``re`` pattern (searched), or a predicate
+    ``(path, leaf) -> bool``. The leaf is drawn as ``init(path_key(key, path), leaf.shape,
+    leaf.dtype)``: keys depend only on the key and the path, no two leaves share one, and
+    results do not change when unrelated leaves are added.
+
+    A rule that matches no leaf is almost always a typo, so with ``strict=True`` (default)
+    it raises ``ValueError`` naming the rule and some of the paths; ``strict=False`` skips it.
+
+    >>> import jax, jax.numpy as jnp, jaxinit
+    >>> params = {"dense": {"kernel": jnp.ones((3, 4)), "bias": jnp.ones(4)}}
+    >>> new = jaxinit.reinit(params, jax.random.key(0), {"*bias": jaxinit.zeros()})
+    >>> new["dense"]["bias"]
+    Array([0., 0., 0., 0.], dtype=float32)
+    """
+    check_key(key)
+    pairs = list(rules.items()) if isinstance(rules, Mapping) else [tuple(r) for r in rules]
+    matchers = [(_matcher(pattern), init) for pattern, init in pairs]
+    leaves, treedef = jax.tree_util.tree_flatten_with_path(tree)
+    paths = [path_str(p) for p, _ in leaves]
+    used = [False] * len(pairs)
+    out = []
+    for path, (_, leaf) in zip(paths, leaves):
+        new = leaf
+        if _is_array(leaf):
+            for i, (match, init) in enumerate(matchers):
+                if match(path, leaf):
+                    used[i] = True
+                    new = init(path_key(key, path), leaf.shape, leaf.dtype)
+                    break
+        out.append(new)
+    unused = [pairs[i][0] for i, u in enumerate(used) if not u]
+    if unused and strict:
+        shown = ", ".join(paths[:8]) + (" ..." if len(paths) > 8 else "")
+        raise ValueError(f"reinit rules matched no array leaf: {unused!r}; the paths are: {shown} "
+                         f"(pass strict=False to allow this)")
+    return jax.tree_util.tree_unflatten(treedef, out)

@@ -1,0 +1,62 @@
+"""Every example runs, and shows what it claims to show."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quickstart(capsys):
+    load("quickstart").main()
+    out = capsys.readouterr().out
+    assert "conv1.kernel" in out and "same key, same values: True" in out
+
+
+def test_signal_propagation(tmp_path):
+    png = tmp_path / "signal.png"
+    results = load("signal_propagation").run(depth=50, out=str(png))
+    assert png.stat().st_size > 10_000
+    assert results["relu", "kaiming"][-1] > 0.1       # the relu gain keeps the scale
+    assert results["relu", "xavier"][-1] < 1e-4       # without it the signal dies
+    assert abs(results["linear", "orthogonal"][-1] - 1) < 0.05
+
+
+def test_plot_distributions(tmp_path):
+    png = tmp_path / "dist.png"
+    gaps = load("plot_distributions").run(str(png))
+    assert png.stat().st_size > 10_000
+    assert max(gaps.values()) < 0.15
+
+
+def test_port_from_pytorch(capsys):
+    rows = load("port_from_pytorch").run()
+    for name, (law_std, measured) in rows.items():
+        tolerance = 0.2 if name.endswith("bias") else 0.05  # biases have few entries
+        assert abs(measured / law_std - 1) < tolerance, name
+
+
+def test_readme_commands_are_the_ones_ci_runs():
+    root = EXAMPLES.parent
+    readme = (root / "README.md").read_text()
+    assert 'pip install -e ".[examples]" && python examples/quickstart.py' in readme
+    assert 'pip install -e ".[test]" && pytest' in readme
+    assert 'pip install -e ".[test]" && pytest' in (root / ".ci" / "run").read_text()
+
+
+def test_other_frameworks():
+    pytest.importorskip("equinox")
+    pytest.importorskip("haiku")
+    module = load("other_frameworks")
+    mlp, conv = module.equinox_demo()
+    assert conv.weight.shape == (32, 16, 3, 3) and not conv.bias.any()
+    params = module.haiku_demo()
+    assert float(abs(params["linear"]["w"]).max()) <= module.jaxinit.xavier_uniform().distribution((300, 10)).high

@@ -359,8 +359,8 @@ def eye(*, dtype: Any = None) -> Initializer:
 
 def _conv_channels(name: str, shape: tuple, axes: FanAxes) -> tuple[int, int]:
     in_axes, out_axes, batch_axes = axes.resolve(len(shape))
-    spatial = len(shape) - len(batch_axes) - len(in_axes) - len(out_axes) + 2
-    if spatial - 2 + 2 not in (3, 4, 5) or len(shape) - len(batch_axes) not in (3, 4, 5):
+    spatial_dims = len(shape) - len(batch_axes) - len(in_axes) - len(out_axes)
+    if spatial_dims not in (1, 2, 3) or len(shape) - len(batch_axes) not in (3, 4, 5):
         raise ValueError(f"{name} needs a 3-, 4- or 5-dimensional convolution kernel, got shape {shape}")
     return math.prod(shape[i] for i in out_axes), math.prod(shape[i] for i in in_axes)
 

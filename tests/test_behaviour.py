@@ -37,6 +37,14 @@ def test_eager_jit_vmap_agree(init, key):
         assert not np.array_equal(np.asarray(batched[0]), np.asarray(batched[1]))
 
 
+def test_the_initializer_itself_can_be_jitted(key):
+    """Like a jax.nn.initializers function: jax.jit(init, static_argnums=(1, 2))."""
+    init = jaxinit.xavier_uniform()
+    jitted = jax.jit(init, static_argnums=(1, 2))
+    np.testing.assert_array_equal(np.asarray(jitted(key, (8, 9), jnp.float32)),
+                                  np.asarray(init(key, (8, 9))))
+
+
 def test_legacy_and_typed_keys_agree():
     init = jaxinit.kaiming_normal()
     np.testing.assert_array_equal(np.asarray(init(jax.random.PRNGKey(7), (5, 5))),
@@ -64,7 +72,8 @@ def test_vmap_over_hyperparameters(key):
     np.testing.assert_allclose(np.asarray(ws[1]), 3 * np.asarray(ws[0]), rtol=1e-5)
 
 
-def test_one_kernel_per_family_shape_dtype(key):
+def test_one_kernel_per_family_shape_dtype(key, monkeypatch):
+    monkeypatch.setattr(core, "_CHUNKED_MAX", 0)  # every call through the exact-shape kernel
     jaxinit.xavier_uniform()(key, (33, 17))
     before = core._kernel._cache_size()
     for gain in (1.0, 2.0, 0.5):
@@ -73,6 +82,15 @@ def test_one_kernel_per_family_shape_dtype(key):
     assert core._kernel._cache_size() == before
     jaxinit.xavier_uniform()(key, (34, 17))
     assert core._kernel._cache_size() == before + 1
+
+
+def test_eager_calls_compile_once_per_family_and_dtype(key):
+    jaxinit.kaiming_normal()(key, (3, 3, 8, 8))
+    kernels, chunks = core._kernel._cache_size(), core._chunk_kernel._cache_size()
+    for shape in [(7, 7, 3, 64), (1, 1, 64, 256), (3, 3, 128, 128), (2048, 1000), (5, 1)]:
+        jaxinit.kaiming_normal(mode="fan_out")(key, shape)
+        jaxinit.normal(std=0.3)(key, shape)
+    assert (core._kernel._cache_size(), core._chunk_kernel._cache_size()) == (kernels, chunks)
 
 
 @pytest.mark.parametrize("int_like", [5, (5,), [2, 3], np.array([2, 3]), (np.int64(2), 3)])

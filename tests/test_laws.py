@@ -40,20 +40,15 @@ def test_ks_float32(init, shape, key):
 
 @pytest.mark.parametrize("init", ELEMENTWISE, ids=repr)
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16])
-def test_low_precision_is_the_rounded_float32_draw(init, dtype, key):
+def test_low_precision(init, dtype, key):
+    """16-bit draws (16 random bits per value) follow the law rounded to the dtype."""
     law = init.distribution(KS_SAMPLES)
     if law.family != "normal" and max(abs(law.low), abs(law.high)) > float(jnp.finfo(dtype).max):
         pytest.skip("outside the dtype's range")
-    x32 = init(key, KS_SAMPLES, jnp.float32)
     x = init(key, KS_SAMPLES, dtype)
     assert x.dtype == dtype
-    rounded = x32.astype(dtype)
     if law.family != "normal":  # bounds are kept after rounding
         assert float(x.min()) >= law.low and float(x.max()) <= law.high
-    # only values that rounding carried past a bound moved, and only back inside
-    r64 = np.asarray(rounded, np.float64)
-    outside = (r64 < law.low) | (r64 > law.high) if law.family != "normal" else np.zeros(r64.shape, bool)
-    np.testing.assert_array_equal(np.asarray(rounded != x), outside)
     assert ks_pvalue_rounded(x, law) > 1e-4
     assert ks_pvalue_rounded(x * 1.05, law) < 1e-4  # the rounded-law test has power too
 

@@ -79,7 +79,7 @@ class Initializer:
     jit-compiled kernel per (law family, shape, dtype, sharding), shared by all initializers.
     """
 
-    __slots__ = ("_name", "_hyper", "_dtype", "_axes")
+    __slots__ = ("_name", "_hyper", "_dtype", "_axes", "__weakref__")  # jax.jit(init) needs a weakref
 
     def __init__(self, name: str, hyper: dict[str, Any], dtype: Any = None,
                  axes: FanAxes | None = None):
@@ -205,7 +205,8 @@ def draw(law: Distribution, key: Any, shape: tuple, dtype: np.dtype, sharding: A
         alpha, beta = ((law.low - law.mean) / law.std, (law.high - law.mean) / law.std)
         static = (sampling.truncnorm_regime(alpha, beta, compute),)
         numbers = (_as(law.mean, compute), _as(law.std, compute),
-                   *sampling.inward(law.low, law.high, compute))
+                   *sampling.inward(law.low, law.high, compute),
+                   *sampling.truncnorm_constants(alpha, beta, compute))
     elif family == "constant":
         numbers = (_constant_value(law.value, dtype),)
     elif family == "eye":
@@ -221,6 +222,8 @@ def draw(law: Distribution, key: Any, shape: tuple, dtype: np.dtype, sharding: A
         numbers = (_as(law.std, compute),)
     else:  # pragma: no cover - Distribution validates the family
         raise AssertionError(family)
+    if _use_chunks(family, shape, sharding, key, numbers):
+        return _draw_chunked(key, numbers, family, static, shape, dtype)
     return _kernel(key, numbers, family=family, static=static, shape=shape, dtype=dtype,
                    sharding=sharding)
 
@@ -239,34 +242,124 @@ def _constant_value(value: Any, dtype: np.dtype) -> Any:
     return cast
 
 
+# Eager calls of elementwise laws up to this many elements are made from fixed-size chunks,
+# so that a new shape costs no compilation (see _draw_chunked); larger ones, and everything
+# traced or sharded, run through _kernel, compiled for the exact shape.
+_CHUNK = 2 ** 16
+_CHUNKED_MAX = 2 ** 22
+
+
+def _eager(key, numbers) -> bool:
+    return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves((key, numbers)))
+
+
+def _use_chunks(family, shape, sharding, key, numbers) -> bool:
+    return (family in _ELEMENTWISE and sharding is None and math.prod(shape) <= _CHUNKED_MAX
+            and _eager(key, numbers))
+
+
 @functools.partial(jax.jit, static_argnames=("family", "static", "shape", "dtype", "sharding"))
 def _kernel(key, numbers, *, family, static, shape, dtype, sharding):
     # Inside an outer jit the numbers arrive as constants, and XLA would fold them into the
     # arithmetic in another order than at run time; the barrier keeps eager == jit bit for bit.
     numbers = lax.optimization_barrier(numbers)
-    out = _SAMPLERS[family](key, numbers, static, shape, dtype)
+    n = math.prod(shape)
+    if family in _ELEMENTWISE and static in _UNFUSABLE and sharding is None and _CHUNK < n < 2 ** 31:
+        out = _blocked(key, numbers, family, static, n, dtype).reshape(shape)
+    elif family in _ELEMENTWISE:
+        out = _elementwise(key, numbers, family, static, sampling.element_index(shape), dtype)
+    else:
+        out = _SAMPLERS[family](key, numbers, static, shape, dtype)
     if sharding is not None:
         out = lax.with_sharding_constraint(out, sharding)
     return out
 
 
-def _uniform(key, numbers, static, shape, dtype):
+# Laws whose per-element code XLA:CPU splits into several loops (it will not duplicate the
+# log-space Newton iteration of trunc_normal's far tail into each consumer): made block by
+# block in a loop instead, so that their temporaries stay one block in size.
+_UNFUSABLE = frozenset({("deep",), ("general",)})
+
+
+def _blocked(key, numbers, family, static, n, dtype):
+    """The flat array of ``n`` elements, computed ``_CHUNK`` elements at a time in a loop.
+
+    Block ``b`` holds elements ``b * _CHUNK ..``; the last block is moved back to end at
+    ``n`` (it overlaps its neighbour, which is harmless: an element's value depends only on
+    its index).
+    """
+    blocks = -(-n // _CHUNK)
+
+    def body(b, out):
+        start = jnp.minimum(b * _CHUNK, n - _CHUNK).astype(jnp.uint32)
+        index = sampling.offset_index(np.uint32(0), start, _CHUNK)
+        block = _elementwise(key, numbers, family, static, index, dtype)
+        return lax.dynamic_update_slice(out, block, (start.astype(jnp.int32),))
+
+    return lax.fori_loop(0, blocks, body, jnp.empty((n,), dtype))
+
+
+@functools.partial(jax.jit, static_argnames=("family", "static", "dtype"))
+def _chunk_kernel(key, numbers, start_hi, start_lo, *, family, static, dtype):
+    """Elements ``start .. start + _CHUNK - 1`` of any array drawn from this law: one compiled
+    program per (law family, dtype) serves every shape."""
+    numbers = lax.optimization_barrier(numbers)
+    index = sampling.offset_index(start_hi, start_lo, _CHUNK)
+    return _elementwise(key, numbers, family, static, index, dtype)
+
+
+def _draw_chunked(key, numbers, family, static, shape, dtype):
+    """The same values as ``_kernel``, cut from ``_CHUNK``-sized pieces (eager calls only).
+
+    Compiling a kernel for every new shape is what makes eager model building slow (a few
+    tenths of a second per shape on CPU); the chunk kernel is compiled once per law family
+    and dtype. Element ``i`` of the result is element ``i % _CHUNK`` of chunk ``i // _CHUNK``.
+    """
+    n = math.prod(shape)
+    chunks = [_chunk_kernel(key, numbers, np.uint32(start >> 32), np.uint32(start & 0xFFFFFFFF),
+                            family=family, static=static, dtype=dtype)
+              for start in range(0, n, _CHUNK)]
+    (device,) = chunks[0].devices()
+    if device.platform != "cpu":
+        return _assemble(chunks, shape=shape)
+    # On CPU, jax arrays are host memory: assembling in NumPy needs no compiled program.
+    host = np.empty(len(chunks) * _CHUNK, dtype)
+    for k, chunk in enumerate(chunks):
+        host[k * _CHUNK:(k + 1) * _CHUNK] = np.asarray(chunk)
+    out = host[:n].reshape(shape)
+    return jax.device_put(out, None if device == _default_device() else device)
+
+
+def _default_device():
+    return jax.config.jax_default_device or jax.devices()[0]
+
+
+@functools.partial(jax.jit, static_argnames=("shape",))
+def _assemble(chunks, *, shape):
+    return jnp.concatenate(chunks)[:math.prod(shape)].reshape(shape)
+
+
+def _elementwise(key, numbers, family, static, index, dtype):
+    """An elementwise law at the flat indices ``index``: one uniform per element, transformed."""
+    compute = numbers[0].dtype
+    u = sampling.unit_interval(sampling.key_words(key), index, compute, sampling.bits_for(dtype))
+    return _TRANSFORMS[family](u, numbers, static, dtype)
+
+
+def _uniform(u, numbers, static, dtype):
     low, high = numbers
-    u = sampling.unit_interval(sampling.key_words(key), shape, low.dtype)
     return sampling.cast_inside(low + (high - low) * u, low, high, dtype)
 
 
-def _normal(key, numbers, static, shape, dtype):
+def _normal(u, numbers, static, dtype):
     mean, std = numbers
-    u = sampling.unit_interval(sampling.key_words(key), shape, mean.dtype)
-    return (mean + std * sampling.standard_normal(u)).astype(dtype)
+    return (mean + sampling.standard_normal(u, std)).astype(dtype)
 
 
-def _truncated_normal(key, numbers, static, shape, dtype):
-    mean, std, low, high = numbers
+def _truncated_normal(u, numbers, static, dtype):
+    mean, std, low, high, *constants = numbers
     (regime,) = static
-    u = sampling.unit_interval(sampling.key_words(key), shape, mean.dtype)
-    z = sampling.standard_truncated_normal(u, (low - mean) / std, (high - mean) / std, regime)
+    z = sampling.standard_truncated_normal(u, constants, regime)
     return sampling.cast_inside(jnp.clip(mean + std * z, low, high), low, high, dtype)
 
 
@@ -313,7 +406,8 @@ def _dirac(key, numbers, static, shape, dtype):
 def _haar_orthogonal(key, b, rows, cols, compute):
     """``b`` Haar-distributed (rows, cols) matrices, orthonormal along the smaller side."""
     tall = (b, max(rows, cols), min(rows, cols))
-    a = sampling.standard_normal(sampling.unit_interval(sampling.key_words(key), tall, compute))
+    index = sampling.element_index(tall)
+    a = sampling.standard_normal(sampling.unit_interval(sampling.key_words(key), index, compute))
     q, r = jnp.linalg.qr(a)
     # QR's sign convention is not unique: fixing diag(r) > 0 makes q exactly Haar distributed.
     d = jnp.diagonal(r, axis1=-2, axis2=-1)
@@ -343,16 +437,18 @@ def _sparse(key, numbers, static, shape, dtype):
     layout, zeros_per_input = static
     ordered, (b, o, i), _ = _matrix_view(shape, layout)
     words = sampling.key_words(key)
-    values = std * sampling.standard_normal(sampling.unit_interval(words, (b, o, i), std.dtype))
+    index = sampling.element_index((b, o, i))
+    values = sampling.standard_normal(sampling.unit_interval(words, index, std.dtype), std)
     # For every input unit, the k outputs with the smallest random keys are zeroed.
-    order_keys = sampling.random_words(sampling.substream(words, 1), (b, o, i), 32)
+    order_keys = sampling.random_words(sampling.substream(words, 1), index, 32)
     rank = jnp.argsort(jnp.argsort(order_keys, axis=1, stable=True), axis=1, stable=True)
     values = jnp.where(rank < zeros_per_input, jnp.zeros((), std.dtype), values)
     return _unview(values.astype(dtype), ordered, layout)
 
 
+_TRANSFORMS = {"uniform": _uniform, "normal": _normal, "truncated_normal": _truncated_normal}
+_ELEMENTWISE = frozenset(_TRANSFORMS)
 _SAMPLERS = {
-    "uniform": _uniform, "normal": _normal, "truncated_normal": _truncated_normal,
     "constant": _constant, "eye": _eye, "dirac": _dirac, "orthogonal": _orthogonal,
     "delta_orthogonal": _delta_orthogonal, "sparse": _sparse,
 }

@@ -84,13 +84,20 @@ def test_one_kernel_per_family_shape_dtype(key, monkeypatch):
     assert core._kernel._cache_size() == before + 1
 
 
-def test_eager_calls_compile_once_per_family_and_dtype(key):
-    jaxinit.kaiming_normal()(key, (3, 3, 8, 8))
+def test_eager_calls_compile_once_per_family_and_dtype(key, monkeypatch):
+    monkeypatch.setattr(core, "_EAGER_CALLS", {})
+    jaxinit.kaiming_normal()(key, (3, 3, 8, 8))  # compiles the small chunk kernel
+    jaxinit.kaiming_normal()(key, (300, 300))  # and the large one
     kernels, chunks = core._kernel._cache_size(), core._chunk_kernel._cache_size()
-    for shape in [(7, 7, 3, 64), (1, 1, 64, 256), (3, 3, 128, 128), (2048, 1000), (5, 1)]:
+    shapes = [(7, 7, 3, 64), (1, 1, 64, 256), (3, 3, 128, 128), (2048, 1000), (5, 1)]
+    for shape in shapes:
         jaxinit.kaiming_normal(mode="fan_out")(key, shape)
-        jaxinit.normal(std=0.3)(key, shape)
+        chunked = jaxinit.normal(std=0.3)(key, shape)  # the second normal-law draw of `shape`
     assert (core._kernel._cache_size(), core._chunk_kernel._cache_size()) == (kernels, chunks)
+    # a shape drawn a third time gets its own kernel, with the same values
+    exact = jaxinit.normal(std=0.3)(key, shapes[-1])
+    assert core._kernel._cache_size() == kernels + 1
+    np.testing.assert_array_equal(np.asarray(chunked), np.asarray(exact))
 
 
 @pytest.mark.parametrize("int_like", [5, (5,), [2, 3], np.array([2, 3]), (np.int64(2), 3)])

@@ -223,7 +223,10 @@ def draw(law: Distribution, key: Any, shape: tuple, dtype: np.dtype, sharding: A
     else:  # pragma: no cover - Distribution validates the family
         raise AssertionError(family)
     if _use_chunks(family, shape, sharding, key, numbers):
-        return _draw_chunked(key, numbers, family, static, shape, dtype)
+        seen = _EAGER_CALLS[family, static, shape, dtype] = \
+            _EAGER_CALLS.get((family, static, shape, dtype), 0) + 1
+        if seen < _COMPILE_AFTER:
+            return _draw_chunked(key, numbers, family, static, shape, dtype)
     return _kernel(key, numbers, family=family, static=static, shape=shape, dtype=dtype,
                    sharding=sharding)
 
@@ -246,7 +249,12 @@ def _constant_value(value: Any, dtype: np.dtype) -> Any:
 # so that a new shape costs no compilation (see _draw_chunked); larger ones, and everything
 # traced or sharded, run through _kernel, compiled for the exact shape.
 _CHUNK = 2 ** 16
+_SMALL_CHUNK = 2 ** 12  # arrays of up to 4 of these (biases, small kernels) use the small size
 _CHUNKED_MAX = 2 ** 22
+# A shape drawn eagerly this many times gets its exact-shape kernel after all: repeated calls
+# (a training loop's re-initialisation, the inplace shim) then skip the chunk assembly.
+_COMPILE_AFTER = 3
+_EAGER_CALLS: dict[tuple, int] = {}
 
 
 def _eager(key, numbers) -> bool:
@@ -299,12 +307,12 @@ def _blocked(key, numbers, family, static, n, dtype):
     return lax.fori_loop(0, blocks, body, jnp.empty((n,), dtype))
 
 
-@functools.partial(jax.jit, static_argnames=("family", "static", "dtype"))
-def _chunk_kernel(key, numbers, start_hi, start_lo, *, family, static, dtype):
-    """Elements ``start .. start + _CHUNK - 1`` of any array drawn from this law: one compiled
-    program per (law family, dtype) serves every shape."""
+@functools.partial(jax.jit, static_argnames=("family", "static", "dtype", "size"))
+def _chunk_kernel(key, numbers, start_hi, start_lo, *, family, static, dtype, size=_CHUNK):
+    """Elements ``start .. start + size - 1`` of any array drawn from this law: one compiled
+    program per (law family, dtype, chunk size) serves every shape."""
     numbers = lax.optimization_barrier(numbers)
-    index = sampling.offset_index(start_hi, start_lo, _CHUNK)
+    index = sampling.offset_index(start_hi, start_lo, size)
     return _elementwise(key, numbers, family, static, index, dtype)
 
 
@@ -313,19 +321,21 @@ def _draw_chunked(key, numbers, family, static, shape, dtype):
 
     Compiling a kernel for every new shape is what makes eager model building slow (a few
     tenths of a second per shape on CPU); the chunk kernel is compiled once per law family
-    and dtype. Element ``i`` of the result is element ``i % _CHUNK`` of chunk ``i // _CHUNK``.
+    and dtype (and one more for small arrays). Element ``i`` of the result is element
+    ``i % size`` of chunk ``i // size``.
     """
     n = math.prod(shape)
+    size = _SMALL_CHUNK if n <= 4 * _SMALL_CHUNK else _CHUNK
     chunks = [_chunk_kernel(key, numbers, np.uint32(start >> 32), np.uint32(start & 0xFFFFFFFF),
-                            family=family, static=static, dtype=dtype)
-              for start in range(0, n, _CHUNK)]
+                            family=family, static=static, dtype=dtype, size=size)
+              for start in range(0, n, size)]
     (device,) = chunks[0].devices()
     if device.platform != "cpu":
         return _assemble(chunks, shape=shape)
     # On CPU, jax arrays are host memory: assembling in NumPy needs no compiled program.
-    host = np.empty(len(chunks) * _CHUNK, dtype)
+    host = np.empty(len(chunks) * size, dtype)
     for k, chunk in enumerate(chunks):
-        host[k * _CHUNK:(k + 1) * _CHUNK] = np.asarray(chunk)
+        host[k * size:(k + 1) * size] = np.asarray(chunk)
     out = host[:n].reshape(shape)
     return jax.device_put(out, None if device == _default_device() else device)
 

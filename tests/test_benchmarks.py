@@ -1,0 +1,34 @@
+"""The benchmark script keeps working (its figures are not asserted: no timing asserts)."""
+
+import importlib.util
+import pathlib
+
+import jax.numpy as jnp
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_run_measures_both_libraries_with_the_same_law(key):
+    run = load("run")
+    rows = run.throughput(run.CASES[:2], [(64, 64)], ["float32"], repeats=1)
+    assert [r["init"] for r in rows] == ["uniform", "normal"]
+    for r in rows:
+        assert r["jaxinit_ms"] > 0 and r["jax_ms"] > 0 and r["jaxinit_temp_mib"] == 0
+    for name, ours, theirs, _ in run.CASES:  # the compared laws have the same variance
+        a = ours(key, (256, 512)).astype(jnp.float32)
+        b = theirs(key, (256, 512)).astype(jnp.float32)
+        assert abs(float(a.var()) / float(b.var()) - 1) < 0.05, name
+
+
+def test_resnet50_shapes():
+    shapes = load("run").resnet50_kernel_shapes()
+    assert len(shapes) == len(set(shapes)) == 21
+    assert shapes[0] == (7, 7, 3, 64) and shapes[-1] == (2048, 1000)
+    assert (3, 3, 512, 512) in shapes and (1, 1, 1024, 2048) in shapes

@@ -14,6 +14,7 @@ import numpy as np
 from jax import lax
 
 from jaxinit._src import checks, sampling
+from jaxinit._src import sharding as shardings
 from jaxinit._src.fans import FanAxes
 from jaxinit._src.laws import Distribution
 
@@ -151,15 +152,17 @@ class Initializer:
         shape = checks.shape(shape)
         dtype = self._resolve_dtype(dtype)
         check_key(key)
+        sharding = shardings.resolve(out_sharding, shape)
         spec = SPECS[self._name]
         if math.prod(shape) == 0:
             if spec.fan_based:
                 warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=2)
             else:
                 spec.law(self._hyper, shape, self._axes)  # still reject a wrong rank
-            return jnp.zeros(shape, dtype)
+            return jnp.zeros(shape, dtype, device=sharding)
         law = spec.law(self._hyper, shape, self._axes)
-        return draw(law, key, shape, dtype, out_sharding, self._axes)
+        shardings.warn_whole_matrix(self._name, law.family, shape, dtype, sharding)
+        return draw(law, key, shape, dtype, sharding, self._axes)
 
 
 # -- the kernel ----------------------------------------------------------------------
@@ -227,8 +230,9 @@ def draw(law: Distribution, key: Any, shape: tuple, dtype: np.dtype, sharding: A
             _EAGER_CALLS.get((family, static, shape, dtype), 0) + 1
         if seen < _COMPILE_AFTER:
             return _draw_chunked(key, numbers, family, static, shape, dtype)
-    return _kernel(key, numbers, family=family, static=static, shape=shape, dtype=dtype,
-                   sharding=sharding)
+    with shardings.mesh_context(sharding, tracing=not _eager(key, numbers)):
+        return _kernel(key, numbers, family=family, static=static, shape=shape, dtype=dtype,
+                       sharding=sharding)
 
 
 def _constant_value(value: Any, dtype: np.dtype) -> Any:
@@ -263,7 +267,7 @@ def _eager(key, numbers) -> bool:
 
 def _use_chunks(family, shape, sharding, key, numbers) -> bool:
     return (family in _ELEMENTWISE and sharding is None and math.prod(shape) <= _CHUNKED_MAX
-            and _eager(key, numbers))
+            and _eager(key, numbers) and jax.sharding.get_abstract_mesh().empty)
 
 
 @functools.partial(jax.jit, static_argnames=("family", "static", "shape", "dtype", "sharding"))
@@ -271,16 +275,23 @@ def _kernel(key, numbers, *, family, static, shape, dtype, sharding):
     # Inside an outer jit the numbers arrive as constants, and XLA would fold them into the
     # arithmetic in another order than at run time; the barrier keeps eager == jit bit for bit.
     numbers = lax.optimization_barrier(numbers)
+    if shardings.is_explicit(sharding):
+        # Sharding in types: compute under Auto axes and let the partitioner split the work,
+        # as for an Auto mesh; the result carries `sharding` in its type.
+        body = functools.partial(_sample, family=family, static=static, shape=shape,
+                                 dtype=dtype, sharding=None)
+        return jax.sharding.auto_axes(body, out_sharding=sharding)(key, numbers)
+    return shardings.place(_sample(key, numbers, family=family, static=static, shape=shape,
+                                   dtype=dtype, sharding=sharding), sharding)
+
+
+def _sample(key, numbers, *, family, static, shape, dtype, sharding):
     n = math.prod(shape)
     if family in _ELEMENTWISE and static in _UNFUSABLE and sharding is None and _CHUNK < n < 2 ** 31:
-        out = _blocked(key, numbers, family, static, n, dtype).reshape(shape)
-    elif family in _ELEMENTWISE:
-        out = _elementwise(key, numbers, family, static, sampling.element_index(shape), dtype)
-    else:
-        out = _SAMPLERS[family](key, numbers, static, shape, dtype)
-    if sharding is not None:
-        out = lax.with_sharding_constraint(out, sharding)
-    return out
+        return _blocked(key, numbers, family, static, n, dtype).reshape(shape)
+    if family in _ELEMENTWISE:
+        return _elementwise(key, numbers, family, static, sampling.element_index(shape), dtype)
+    return _SAMPLERS[family](key, numbers, static, shape, dtype)
 
 
 # Laws whose per-element code XLA:CPU splits into several loops (it will not duplicate the

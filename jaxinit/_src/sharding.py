@@ -1,0 +1,94 @@
+"""``out_sharding``: what a caller may pass, and how the kernel puts its output there.
+
+Every elementwise initializer computes element ``i`` from (key, flat index ``i``) alone, so a
+sharded output needs no communication: XLA's SPMD partitioner gives each device the iota of
+its own shard, and the device hashes and transforms only those elements. The values are the
+same as unsharded, whatever the mesh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from typing import Any
+
+import jax
+import numpy as np
+from jax import lax
+from jax.sharding import AxisType, NamedSharding, PartitionSpec, Sharding
+
+# Laws that need the whole matrix at once (QR, a sort along the output axis): above this many
+# elements, building it on every device of a sharded output is worth a warning.
+WHOLE_MATRIX_FAMILIES = ("orthogonal", "delta_orthogonal", "sparse")
+WHOLE_MATRIX_WARN_ELEMENTS = 2 ** 24
+
+
+def resolve(out_sharding: Any, shape: tuple) -> Sharding | None:
+    """A :class:`jax.sharding.Sharding` (or None) from what the caller passed."""
+    if out_sharding is None or isinstance(out_sharding, Sharding):
+        sharding = out_sharding
+    elif isinstance(out_sharding, PartitionSpec):
+        mesh = jax.sharding.get_abstract_mesh()
+        if mesh.empty:
+            raise ValueError(f"`out_sharding` is a PartitionSpec ({out_sharding}) but no mesh is "
+                             f"set; call inside `with jax.set_mesh(mesh):` or pass "
+                             f"NamedSharding(mesh, spec)")
+        try:
+            concrete = jax.sharding.get_mesh()
+        except ValueError:  # inside jit only the abstract mesh is known, and it is enough
+            concrete = mesh
+        sharding = NamedSharding(mesh if concrete.empty else concrete, out_sharding)
+    else:
+        raise TypeError(f"`out_sharding` must be a jax.sharding.Sharding (e.g. NamedSharding) or a "
+                        f"PartitionSpec, got {type(out_sharding).__name__}: {out_sharding!r}")
+    if isinstance(sharding, NamedSharding):
+        spec = sharding.spec
+        if len(spec) > len(shape):
+            raise ValueError(f"`out_sharding` {spec} has {len(spec)} entries, more than the "
+                             f"{len(shape)} axes of shape {shape}")
+    if sharding is not None:
+        try:
+            sharding.shard_shape(shape)
+        except ValueError:  # jax's IndivisibleError
+            raise ValueError(f"`out_sharding` {getattr(sharding, 'spec', sharding)} cannot split "
+                             f"shape {shape} evenly: a JAX array's shards must all have the same "
+                             f"shape, so each sharded axis must be divisible by its number of "
+                             f"shards") from None
+    return sharding
+
+
+def is_explicit(sharding: Sharding | None) -> bool:
+    """True when the sharding names a mesh axis of type Explicit (sharding in types)."""
+    if not isinstance(sharding, NamedSharding):
+        return False
+    types = dict(zip(sharding.mesh.axis_names, sharding.mesh.axis_types))
+    names = [n for entry in sharding.spec if entry is not None
+             for n in (entry if isinstance(entry, tuple) else (entry,))]
+    return any(types[n] == AxisType.Explicit for n in names)
+
+
+def mesh_context(sharding: Sharding | None, tracing: bool):
+    """Explicit-axis shardings are traced inside their mesh; enter it if an eager caller has
+    not (under jit the caller's jit must already be inside it, as JAX requires)."""
+    if is_explicit(sharding) and not tracing and jax.sharding.get_abstract_mesh().empty:
+        return jax.set_mesh(sharding.mesh)
+    return contextlib.nullcontext()
+
+
+def place(out: jax.Array, sharding: Sharding | None) -> jax.Array:
+    if sharding is None:
+        return out
+    return lax.with_sharding_constraint(out, sharding)
+
+
+def warn_whole_matrix(name: str, family: str, shape: tuple, dtype: np.dtype,
+                      sharding: Sharding | None) -> None:
+    if sharding is None or family not in WHOLE_MATRIX_FAMILIES:
+        return
+    if math.prod(shape) >= WHOLE_MATRIX_WARN_ELEMENTS and not sharding.is_fully_replicated:
+        mib = math.prod(shape) * max(np.dtype(dtype).itemsize, 4) / 2 ** 20
+        warnings.warn(f"{name} needs the whole matrix at once (QR or a sort), so with a sharded "
+                      f"`out_sharding` every device builds all of shape {shape} (about "
+                      f"{mib:.0f} MiB in float32) and keeps its shard; the values are the same "
+                      f"as unsharded", UserWarning, stacklevel=4)

@@ -1,0 +1,185 @@
+"""Sharded initialisation on 8 virtual CPU devices.
+
+Run by tests/test_sharding.py in a subprocess with
+XLA_FLAGS=--xla_force_host_platform_device_count=8; skipped in a process with fewer devices.
+"""
+
+import re
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.sharding import AxisType, NamedSharding
+from jax.sharding import PartitionSpec as P
+
+import jaxinit
+
+pytestmark = pytest.mark.skipif(jax.device_count() < 8,
+                                reason="needs 8 devices: run through tests/test_sharding.py")
+
+AXIS_TYPES = {"auto": AxisType.Auto, "explicit": AxisType.Explicit}
+
+
+def mesh(shape, names, kind="auto"):
+    n = int(np.prod(shape))
+    return jax.make_mesh(shape, names, axis_types=(AXIS_TYPES[kind],) * len(names),
+                         devices=jax.devices()[:n])
+
+
+# (mesh shape, axis names, spec): rows, columns, both axes of a 2-D mesh, replicated,
+# 1/2/4/8 devices, and a 6-device mesh (a shard count that is not a power of two)
+LAYOUTS = [
+    ((1,), ("x",), P("x", None)),
+    ((2,), ("x",), P(None, "x")),
+    ((4,), ("x",), P("x", None)),
+    ((8,), ("x",), P("x", None)),
+    ((8,), ("x",), P(None, "x")),
+    ((2, 4), ("a", "b"), P("a", "b")),
+    ((2, 4), ("a", "b"), P("b", "a")),
+    ((2, 4), ("a", "b"), P(("a", "b"), None)),
+    ((8,), ("x",), P()),
+    ((6,), ("x",), P("x", None)),
+]
+SHAPE = (48, 48)  # divisible by 1, 2, 4, 6 and 8
+INITS = [
+    (jaxinit.uniform(-0.5, 2.0), jnp.float32),
+    (jaxinit.normal(0.1, 3.0), jnp.bfloat16),
+    (jaxinit.kaiming_normal(), jnp.float32),
+    (jaxinit.xavier_uniform(), jnp.float16),
+    (jaxinit.trunc_normal(0.0, 1.0, -2.0, 2.0), jnp.float32),
+    (jaxinit.trunc_normal(0.0, 1.0, 3.0, 9.0), jnp.float32),
+    (jaxinit.trunc_normal(0.0, 1.0, -40.0, -30.0), jnp.float32),
+    (jaxinit.orthogonal(), jnp.float32),
+    (jaxinit.sparse(0.25), jnp.float32),
+    (jaxinit.eye(), jnp.float32),
+    (jaxinit.constant(0.5), jnp.bfloat16),
+]
+
+
+@pytest.mark.parametrize("kind", ["auto", "explicit"])
+@pytest.mark.parametrize("init, dtype", INITS, ids=lambda v: repr(v) if not isinstance(v, type) else v.__name__)
+def test_sharded_values_are_the_unsharded_values(init, dtype, kind, key):
+    expected = np.asarray(init(key, SHAPE, dtype))
+    layouts = LAYOUTS if kind == "auto" else [LAYOUTS[i] for i in (3, 4, 5, 8, 9)]
+    for mesh_shape, names, spec in layouts:
+        sharding = NamedSharding(mesh(mesh_shape, names, kind), spec)
+        eager = init(key, SHAPE, dtype, out_sharding=sharding)
+        jitted = jax.jit(lambda k: init(k, SHAPE, dtype), out_shardings=sharding)(key)
+        for x in (eager, jitted):
+            assert x.sharding.is_equivalent_to(sharding, 2), (spec, x.sharding)
+            np.testing.assert_array_equal(np.asarray(x), expected, err_msg=f"{mesh_shape} {spec}")
+        # each device holds exactly its slice of the unsharded array
+        for shard in eager.addressable_shards:
+            np.testing.assert_array_equal(np.asarray(shard.data), expected[shard.index])
+
+
+@pytest.mark.parametrize("kind", ["auto", "explicit"])
+def test_partition_spec_inside_a_mesh_context(kind, key):
+    m = mesh((2, 4), ("a", "b"), kind)
+    init = jaxinit.kaiming_uniform()
+    expected = np.asarray(init(key, (16, 64)))
+    with jax.set_mesh(m):
+        x = init(key, (16, 64), out_sharding=P("a", "b"))
+        y = jax.jit(lambda k: init(k, (16, 64), out_sharding=P(None, "b")))(key)
+    assert x.sharding.is_equivalent_to(NamedSharding(m, P("a", "b")), 2)
+    assert y.sharding.is_equivalent_to(NamedSharding(m, P(None, "b")), 2)
+    np.testing.assert_array_equal(np.asarray(x), expected)
+    np.testing.assert_array_equal(np.asarray(y), expected)
+
+
+def _largest_array(hlo_text: str) -> int:
+    sizes = [int(np.prod([int(d) for d in dims.split(",") if d]))
+             for dims in re.findall(r"[a-z]+[0-9]*\[([0-9,]*)\]", hlo_text)]
+    return max(sizes)
+
+
+MEMORY_INITS = [jaxinit.uniform(), jaxinit.normal(), jaxinit.trunc_normal(), jaxinit.kaiming_normal(),
+                jaxinit.xavier_uniform(), jaxinit.lecun_normal(),
+                jaxinit.variance_scaling(1.0, "fan_avg", "truncated_normal")]
+
+
+@pytest.mark.parametrize("init", MEMORY_INITS, ids=repr)
+@pytest.mark.parametrize("layout", [((8,), ("x",), P("x", None)), ((2, 4), ("a", "b"), P("a", "b"))],
+                         ids=["rows", "2d"])
+def test_each_device_computes_only_its_shard(init, layout, key):
+    mesh_shape, names, spec = layout
+    sharding = NamedSharding(mesh(mesh_shape, names), spec)
+    shape = (4096, 4096)
+    shard_bytes = np.prod(shape) * 4 // 8
+    compiled = jax.jit(lambda k: init(k, shape), out_shardings=sharding).lower(key).compile()
+    memory = compiled.memory_analysis()  # per device
+    assert memory.output_size_in_bytes == shard_bytes
+    assert memory.temp_size_in_bytes <= 0.1 * shard_bytes
+    # no whole-array buffer (counters, bits or values) anywhere in the partitioned program
+    assert _largest_array(compiled.as_text()) <= np.prod(shape) // 8
+
+
+def test_errors_name_the_argument(key):
+    m = mesh((8,), ("x",))
+    init = jaxinit.normal()
+    with pytest.raises(ValueError, match=r"`out_sharding` .* cannot split shape \(10, 48\) evenly"):
+        init(key, (10, 48), out_sharding=NamedSharding(m, P("x", None)))
+    with pytest.raises(ValueError, match=r"has 3 entries, more than the 2 axes"):
+        init(key, (8, 8), out_sharding=NamedSharding(m, P("x", None, None)))
+    with jax.set_mesh(m), pytest.raises(ValueError, match=r"\by\b.*not found in mesh"):
+        init(key, (8, 8), out_sharding=P("y"))  # JAX's own message names the axis
+
+
+def test_whole_matrix_laws_warn_when_large_and_sharded(key):
+    sharding = NamedSharding(mesh((8,), ("x",)), P("x", None))
+    with pytest.warns(UserWarning, match="orthogonal needs the whole matrix"):
+        jax.eval_shape(lambda k: jaxinit.orthogonal()(k, (4096, 4096), out_sharding=sharding), key)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        jax.eval_shape(lambda k: jaxinit.orthogonal()(k, (256, 256), out_sharding=sharding), key)
+        jax.eval_shape(lambda k: jaxinit.normal()(k, (4096, 4096), out_sharding=sharding), key)
+
+
+def test_flax_nnx_with_partitioning(key):
+    from flax import nnx
+
+    def make(partitioned):
+        init = jaxinit.xavier_uniform()
+        kernel_init = nnx.with_partitioning(init, (None, "model")) if partitioned else init
+        return nnx.Linear(64, 128, kernel_init=kernel_init, rngs=nnx.Rngs(0))
+
+    expected = np.asarray(make(False).kernel[...])
+
+    @nnx.jit
+    def create():
+        model = make(True)
+        state = nnx.state(model)
+        nnx.update(model, jax.lax.with_sharding_constraint(state, nnx.get_partition_spec(state)))
+        return model
+
+    m = mesh((2, 4), ("data", "model"))
+    with jax.set_mesh(m):
+        for model in (create(), make(True)):  # under nnx.jit, and eagerly
+            kernel = model.kernel[...]
+            assert kernel.sharding.is_equivalent_to(NamedSharding(m, P(None, "model")), 2)
+            np.testing.assert_array_equal(np.asarray(kernel), expected)
+
+
+def test_flax_linen_with_partitioning(key):
+    from flax import linen as nn
+
+    class Model(nn.Module):
+        partitioned: bool
+
+        @nn.compact
+        def __call__(self, x):
+            init = jaxinit.kaiming_normal()
+            if self.partitioned:
+                init = nn.with_partitioning(init, ("model", None))
+            return nn.Dense(256, kernel_init=init)(x)
+
+    x = jnp.ones((2, 128))
+    expected = np.asarray(Model(False).init(key, x)["params"]["Dense_0"]["kernel"])
+    m = mesh((2, 4), ("data", "model"))
+    abstract = jax.eval_shape(Model(True).init, key, x)
+    variables = jax.jit(Model(True).init, out_shardings=nn.get_sharding(abstract, m))(key, x)
+    kernel = variables["params"]["Dense_0"]["kernel"].value
+    assert kernel.sharding.is_equivalent_to(NamedSharding(m, P("model", None)), 2)
+    np.testing.assert_array_equal(np.asarray(kernel), expected)

@@ -124,6 +124,17 @@ def test_chunked_float64_agrees(key, monkeypatch):
         np.testing.assert_array_equal(chunked, np.asarray(init(key, (300, 301), jnp.float64)))
 
 
+def test_chunks_assembled_on_an_accelerator_agree(key, monkeypatch):
+    """Off CPU the chunks are joined by a small compiled program instead of in host memory."""
+    monkeypatch.setattr(core, "_COMPILE_AFTER", 10 ** 9)
+    init = jaxinit.trunc_normal(0.0, 2.0, -3.0, 1.0)
+    on_host = np.asarray(init(key, (3, 7, 5000)))
+    monkeypatch.setattr(core, "_host_memory", lambda device: False)
+    on_device = init(key, (3, 7, 5000))
+    assert on_device.shape == (3, 7, 5000)
+    np.testing.assert_array_equal(np.asarray(on_device), on_host)
+
+
 def test_a_sub_array_is_the_leading_elements_of_a_longer_draw(key):
     """Values depend only on (key, flat index, width): shape is only a view of the flat stream."""
     init = jaxinit.normal()

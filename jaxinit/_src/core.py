@@ -77,7 +77,12 @@ class Initializer:
     ``jax.nn.initializers.Initializer`` protocol, so it drops into Flax ``kernel_init`` /
     ``bias_init``. It is a value: equal hyperparameters give equal (and equally hashed)
     objects, it pickles, and its ``repr`` is the call that builds it. Sampling runs in one
-    jit-compiled kernel per (law family, shape, dtype, sharding), shared by all initializers.
+    jit-compiled kernel per (law family, shape, dtype, sharding), shared by all initializers;
+    eager calls are cut from chunks instead, so a new shape costs no compilation.
+
+    ``out_sharding`` (a ``jax.sharding.NamedSharding``, or a ``PartitionSpec`` inside
+    ``jax.set_mesh``) returns the array with that sharding; each device computes only its
+    shard, and the values are those of the unsharded call.
     """
 
     __slots__ = ("_name", "_hyper", "_dtype", "_axes", "__weakref__")  # jax.jit(init) needs a weakref
@@ -341,7 +346,7 @@ def _draw_chunked(key, numbers, family, static, shape, dtype):
                             family=family, static=static, dtype=dtype, size=size)
               for start in range(0, n, size)]
     (device,) = chunks[0].devices()
-    if device.platform != "cpu":
+    if not _host_memory(device):
         return _assemble(chunks, shape=shape)
     # On CPU, jax arrays are host memory: assembling in NumPy needs no compiled program.
     host = np.empty(len(chunks) * size, dtype)
@@ -349,6 +354,10 @@ def _draw_chunked(key, numbers, family, static, shape, dtype):
         host[k * size:(k + 1) * size] = np.asarray(chunk)
     out = host[:n].reshape(shape)
     return jax.device_put(out, None if device == _default_device() else device)
+
+
+def _host_memory(device) -> bool:
+    return device.platform == "cpu"
 
 
 def _default_device():

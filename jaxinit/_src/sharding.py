@@ -65,7 +65,7 @@ def is_explicit(sharding: Sharding | None) -> bool:
     types = dict(zip(sharding.mesh.axis_names, sharding.mesh.axis_types))
     names = [n for entry in sharding.spec if entry is not None
              for n in (entry if isinstance(entry, tuple) else (entry,))]
-    return any(types[n] == AxisType.Explicit for n in names)
+    return any(types.get(n) == AxisType.Explicit for n in names if isinstance(n, str))
 
 
 def mesh_context(sharding: Sharding | None, tracing: bool):

@@ -104,7 +104,7 @@ def test_chunked_eager_jit_and_exact_kernel_agree(init, dtype, key, monkeypatch)
     """Chunks (eager), the exact-shape kernel (eager) and jit give the same bits."""
     monkeypatch.setattr(core, "_COMPILE_AFTER", 10 ** 9)
     for shape in STRATEGY_SHAPES:
-        assert core._use_chunks("normal", shape, None, key, ())
+        assert core._use_chunks("normal", shape, None)
         chunked = np.asarray(init(key, shape, dtype))
         jitted = np.asarray(jax.jit(init, static_argnums=(1, 2))(key, shape, dtype))
         with monkeypatch.context() as m:

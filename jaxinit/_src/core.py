@@ -230,12 +230,13 @@ def draw(law: Distribution, key: Any, shape: tuple, dtype: np.dtype, sharding: A
         numbers = (_as(law.std, compute),)
     else:  # pragma: no cover - Distribution validates the family
         raise AssertionError(family)
-    if _use_chunks(family, shape, sharding, key, numbers):
-        seen = _EAGER_CALLS[family, static, shape, dtype] = \
-            _EAGER_CALLS.get((family, static, shape, dtype), 0) + 1
-        if seen < _COMPILE_AFTER:
+    eager = _eager(key, numbers)
+    if eager and _use_chunks(family, shape, sharding):
+        calls = (family, static, shape, dtype)
+        _EAGER_CALLS[calls] = _EAGER_CALLS.get(calls, 0) + 1
+        if _EAGER_CALLS[calls] < _COMPILE_AFTER:
             return _draw_chunked(key, numbers, family, static, shape, dtype)
-    with shardings.mesh_context(sharding, tracing=not _eager(key, numbers)):
+    with shardings.mesh_context(sharding, tracing=not eager):
         return _kernel(key, numbers, family=family, static=static, shape=shape, dtype=dtype,
                        sharding=sharding)
 
@@ -270,9 +271,10 @@ def _eager(key, numbers) -> bool:
     return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves((key, numbers)))
 
 
-def _use_chunks(family, shape, sharding, key, numbers) -> bool:
+def _use_chunks(family, shape, sharding) -> bool:
+    """Whether an eager call may be cut from chunks (unsharded, elementwise, not too large)."""
     return (family in _ELEMENTWISE and sharding is None and math.prod(shape) <= _CHUNKED_MAX
-            and _eager(key, numbers) and jax.sharding.get_abstract_mesh().empty)
+            and jax.sharding.get_abstract_mesh().empty)
 
 
 @functools.partial(jax.jit, static_argnames=("family", "static", "shape", "dtype", "sharding"))
@@ -284,15 +286,16 @@ def _kernel(key, numbers, *, family, static, shape, dtype, sharding):
         # Sharding in types: compute under Auto axes and let the partitioner split the work,
         # as for an Auto mesh; the result carries `sharding` in its type.
         body = functools.partial(_sample, family=family, static=static, shape=shape,
-                                 dtype=dtype, sharding=None)
+                                 dtype=dtype, sharded=True)
         return jax.sharding.auto_axes(body, out_sharding=sharding)(key, numbers)
     return shardings.place(_sample(key, numbers, family=family, static=static, shape=shape,
-                                   dtype=dtype, sharding=sharding), sharding)
+                                   dtype=dtype, sharded=sharding is not None), sharding)
 
 
-def _sample(key, numbers, *, family, static, shape, dtype, sharding):
+def _sample(key, numbers, *, family, static, shape, dtype, sharded):
     n = math.prod(shape)
-    if family in _ELEMENTWISE and static in _UNFUSABLE and sharding is None and _CHUNK < n < 2 ** 31:
+    # a loop over blocks cannot be split between devices: sharded outputs stay fused
+    if family in _ELEMENTWISE and static in _UNFUSABLE and not sharded and _CHUNK < n < 2 ** 31:
         return _blocked(key, numbers, family, static, n, dtype).reshape(shape)
     if family in _ELEMENTWISE:
         return _elementwise(key, numbers, family, static, sampling.element_index(shape), dtype)
@@ -333,7 +336,7 @@ def _chunk_kernel(key, numbers, start_hi, start_lo, *, family, static, dtype, si
 
 
 def _draw_chunked(key, numbers, family, static, shape, dtype):
-    """The same values as ``_kernel``, cut from ``_CHUNK``-sized pieces (eager calls only).
+    """The same values as ``_kernel``, cut from fixed-size chunks (eager calls only).
 
     Compiling a kernel for every new shape is what makes eager model building slow (a few
     tenths of a second per shape on CPU); the chunk kernel is compiled once per law family

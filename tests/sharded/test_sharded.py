@@ -116,6 +116,18 @@ def test_each_device_computes_only_its_shard(init, layout, key):
     assert _largest_array(compiled.as_text()) <= np.prod(shape) // 8
 
 
+@pytest.mark.parametrize("kind", ["auto", "explicit"])
+def test_far_tail_trunc_normal_is_partitioned_too(kind, key):
+    """The far tail runs block by block when unsharded; sharded, it must stay per-shard."""
+    sharding = NamedSharding(mesh((8,), ("x",), kind), P("x", None))
+    shape = (1024, 1024)
+    init = jaxinit.trunc_normal(0.0, 1.0, -40.0, -30.0)
+    with jax.set_mesh(sharding.mesh):
+        compiled = jax.jit(lambda k: init(k, shape, out_sharding=sharding)).lower(key).compile()
+    assert compiled.memory_analysis().output_size_in_bytes == np.prod(shape) * 4 // 8
+    assert _largest_array(compiled.as_text()) <= np.prod(shape) // 8
+
+
 def test_errors_name_the_argument(key):
     m = mesh((8,), ("x",))
     init = jaxinit.normal()

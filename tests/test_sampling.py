@@ -180,9 +180,10 @@ def test_temp_memory_float64(key):
 
 
 def test_chunk_kernel_temp_memory_is_bounded(key):
-    numbers = (np.float32(0), np.float32(1))
+    static, numbers = core._pack(jaxinit.normal(0.5, 2.0).distribution((4,)), (4,),
+                                 np.dtype(np.float32), np.dtype(np.float32), None)
     compiled = core._chunk_kernel.lower(key, numbers, np.uint32(0), np.uint32(0), family="normal",
-                                        static=(), dtype=np.dtype(np.float32)).compile()
+                                        static=static, dtype=np.dtype(np.float32)).compile()
     assert compiled.memory_analysis().temp_size_in_bytes <= 0.1 * core._CHUNK * 4
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections.abc
 import math
 import numbers
 import operator
@@ -15,6 +16,67 @@ import numpy as np
 def is_concrete(x: Any) -> bool:
     """True for Python numbers and JAX/NumPy values that hold data (not tracers)."""
     return not isinstance(x, jax.core.Tracer)
+
+
+try:  # the one question "is any JAX transformation being traced right now?"
+    from jax._src.core import trace_state_clean as _trace_state_clean
+except ImportError:  # pragma: no cover - older/newer jax without it: probe with an array
+    def _trace_state_clean() -> bool:
+        return not isinstance(jnp.zeros(()), jax.core.Tracer)
+
+
+def tracing() -> bool:
+    """True while any JAX transformation (jit, vmap, grad, scan, cond, checkpoint ...) is active.
+
+    Eagerness is a property of the moment, not of the arguments: inside ``jax.jit`` a key or a
+    hyperparameter captured from the enclosing scope is a concrete array, yet everything
+    computed from it is staged into the traced program.
+    """
+    return not _trace_state_clean()
+
+
+def _is_nnx_rngs(value: Any) -> bool:
+    """An ``nnx.Rngs`` or ``RngStream`` (without importing flax, which is optional)."""
+    return any(c.__module__.startswith("flax.nnx") and c.__name__ in ("Rngs", "RngStream")
+               for c in type(value).__mro__)
+
+
+def _default_key_data_shape() -> tuple[int, ...]:
+    impl = jax.config.jax_default_prng_impl
+    if impl not in _KEY_DATA_SHAPES:
+        _KEY_DATA_SHAPES[impl] = jax.eval_shape(lambda: jax.random.PRNGKey(0)).shape
+    return _KEY_DATA_SHAPES[impl]
+
+
+_KEY_DATA_SHAPES: dict[str, tuple[int, ...]] = {}
+
+
+def key(value: Any, name: str = "key") -> None:
+    """A single PRNG key: a typed key of shape ``()``, or raw ``uint32`` key data of the shape
+    the default PRNG implementation uses (``(2,)`` for threefry, ``(4,)`` for rbg)."""
+    if _is_nnx_rngs(value):
+        raise TypeError(f"`{name}` must be a PRNG key, got an nnx.{type(value).__name__}; pass "
+                        f"one of its keys, e.g. rngs.params()")
+    if isinstance(value, (jax.Array, np.ndarray, jax.core.Tracer)):
+        dtype, shape = value.dtype, tuple(value.shape)
+        if jnp.issubdtype(dtype, jax.dtypes.prng_key):
+            if shape != ():
+                raise ValueError(f"`{name}` must be a single PRNG key, got a batch of keys of shape "
+                                 f"{shape}; use jax.vmap to initialise with several keys")
+            return
+        if dtype == np.uint32 and len(shape) == 1:
+            expected = _default_key_data_shape()
+            if shape == expected:
+                return
+            raise TypeError(f"`{name}` is raw uint32 key data of shape {shape}, but the default PRNG "
+                            f"implementation ({jax.config.jax_default_prng_impl}) uses shape "
+                            f"{expected}; pass a typed key (jax.random.key(seed), or "
+                            f"jax.random.wrap_key_data(data, impl=...))")
+        what = f"{jnp.dtype(dtype).name}{list(shape)}"
+    else:
+        what = repr(value)
+    raise TypeError(f"`{name}` must be a PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), "
+                    f"got {what}")
 
 
 def real(name: str, value: Any, *, finite: bool = True) -> Any:
@@ -35,7 +97,11 @@ def real(name: str, value: Any, *, finite: bool = True) -> Any:
                             f"{np.asarray(value).dtype} and shape {np.shape(value)}")
         value = float(value)
     elif isinstance(value, numbers.Real):
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # a Python int beyond float's range
+            raise ValueError(f"`{name}` must be finite, got an integer of {len(str(abs(value)))} "
+                             f"digits, beyond the float range") from None
     else:
         raise TypeError(f"`{name}` must be a real number, got {value!r}")
     if finite and not math.isfinite(value):
@@ -91,10 +157,16 @@ def shape(value: Any) -> tuple[int, ...]:
         raise TypeError(f"`shape` must be an int or a sequence of ints, got {value!r}")
     if isinstance(value, (numbers.Integral, np.integer)):
         value = (value,)
-    try:
-        entries = tuple(value)
-    except TypeError:
-        raise TypeError(f"`shape` must be an int or a sequence of ints, got {value!r}") from None
+    if isinstance(value, (jax.Array, np.ndarray)) and np.ndim(value) == 0:
+        value = (value,)
+    if not isinstance(value, (collections.abc.Sequence, np.ndarray, jax.Array)):
+        # sets and dicts iterate in an order the caller did not choose; iterators are used up
+        raise TypeError(f"`shape` must be an int or a sequence of ints, got "
+                        f"{type(value).__name__} {value!r}")
+    if np.ndim(value) != 1 and not isinstance(value, collections.abc.Sequence):
+        raise TypeError(f"`shape` must be an int or a 1-D sequence of ints, got an array of "
+                        f"shape {np.shape(value)}")
+    entries = tuple(value)
     out = []
     for d in entries:
         if isinstance(d, (bool, np.bool_)):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
+import threading
 import math
 import warnings
 from typing import Any, Callable
@@ -51,23 +53,6 @@ def _check_dtype(name: str, spec: Spec, dtype: np.dtype) -> None:
         raise TypeError(f"{name} draws random floats and needs a floating dtype, got {dtype.name}")
     if not (jnp.issubdtype(dtype, jnp.number) or dtype == jnp.bool_):
         raise TypeError(f"{name}: unsupported dtype {dtype.name}")
-
-
-def check_key(key: Any) -> None:
-    """A single PRNG key: a typed key of shape () or a legacy uint32 key of shape (2,) or (4,)."""
-    dtype = getattr(key, "dtype", None)
-    shape = getattr(key, "shape", None)
-    if dtype is not None and jnp.issubdtype(dtype, jax.dtypes.prng_key):
-        if shape != ():
-            raise ValueError(f"`key` must be a single PRNG key, got a batch of keys of shape {shape}; "
-                             f"use jax.vmap to initialise with several keys")
-        return
-    if dtype is not None and jnp.dtype(dtype) == jnp.uint32 and shape in ((2,), (4,)):
-        return
-    what = f"{jnp.dtype(dtype).name}{list(shape)}" if dtype is not None and shape is not None \
-        else repr(key)
-    raise TypeError(f"`key` must be a PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), "
-                    f"got {what}")
 
 
 class Initializer:
@@ -156,7 +141,7 @@ class Initializer:
     def __call__(self, key: Any, shape: Any, dtype: Any = None, out_sharding: Any = None) -> jax.Array:
         shape = checks.shape(shape)
         dtype = self._resolve_dtype(dtype)
-        check_key(key)
+        checks.key(key)
         sharding = shardings.resolve(out_sharding, shape)
         spec = SPECS[self._name]
         if math.prod(shape) == 0:
@@ -179,23 +164,90 @@ def _compute_dtype(dtype: np.dtype) -> np.dtype:
 def _as(value: Any, dtype: np.dtype) -> Any:
     if isinstance(value, jax.core.Tracer):
         return value.astype(dtype)
-    return np.asarray(value, dtype)
+    with np.errstate(over="ignore"):  # an overflow is reported by _check_finite
+        return np.asarray(value, dtype)
 
 
-def _check_representable(law: Distribution, dtype: np.dtype) -> None:
-    """No silent inf: the law's range must fit in the requested float dtype."""
-    if law.family not in ("uniform", "normal", "truncated_normal"):
-        return
-    params = law.params
-    if any(isinstance(v, jax.core.Tracer) for v in params.values()):
-        return
-    if law.family == "normal":
-        reach = abs(params["mean"]) + 8.0 * params["std"]
-    else:
-        reach = max(abs(params["low"]), abs(params["high"]))
-    if reach > float(jnp.finfo(dtype).max):
+def _concrete(*values: Any) -> bool:
+    return not any(isinstance(v, jax.core.Tracer) for v in values)
+
+
+def _check_reach(law: Distribution, reach: Any, dtype: np.dtype) -> None:
+    """No silent inf: the values the law takes must fit in the requested float dtype."""
+    limit = float(jnp.finfo(dtype).max)
+    if _concrete(reach) and reach > limit:
         raise ValueError(f"the law {law} reaches {reach:g}, beyond the largest finite {dtype.name} "
-                         f"({float(jnp.finfo(dtype).max):g}); use a wider dtype")
+                         f"({limit:g}); use a wider dtype")
+
+
+def _check_finite(law: Distribution, numbers: tuple, compute: np.dtype, dtype: np.dtype) -> None:
+    """Every constant handed to the kernel must be finite in the compute dtype."""
+    if all(not isinstance(n, np.ndarray) or np.isfinite(n) for n in numbers if n is not None):
+        return
+    raise ValueError(f"the law {law} needs intermediate values beyond the {compute.name} range "
+                     f"in which jaxinit computes {dtype.name} values (a std or gain larger than "
+                     f"{float(jnp.finfo(compute).max):g}); rescale it, or use float64 with "
+                     f"jax_enable_x64")
+
+
+def _interval(law: Distribution, low: Any, high: Any, compute: np.dtype, dtype: np.dtype) -> tuple:
+    """The bounds of a bounded law as values of ``dtype`` (in the compute dtype), checked."""
+    if not _concrete(low, high):
+        return sampling.traced_bounds_in(_as(low, compute), _as(high, compute), dtype)
+    _check_reach(law, max(abs(low), abs(high)), dtype)
+    low_d, high_d = sampling.bounds_in(low, high, dtype)
+    if low_d > high_d:
+        raise ValueError(f"the law {law} has no {dtype.name} value in [{low!r}, {high!r}] (the "
+                         f"nearest are {float(high_d)!r} and {float(low_d)!r}); widen the interval "
+                         f"or use a wider dtype")
+    return np.asarray(low_d, compute), np.asarray(high_d, compute)
+
+
+def _pack(law: Distribution, shape: tuple, dtype: np.dtype, compute: np.dtype,
+          axes: FanAxes) -> tuple[tuple, tuple]:
+    """The kernel's static part and its numbers for ``law``, after checking that the law can be
+    honoured in ``dtype`` (a clear error here, never an inf, a NaN or a value outside the law)."""
+    family = law.family
+    sqrt2 = math.sqrt(2.0)
+    if family == "uniform":
+        low, high = law.low, law.high
+        bounds = _interval(law, low, high, compute, dtype)
+        if _concrete(low, high):
+            form, affine = sampling.affine(low, high - low, high - low, compute)
+        else:
+            low, high = _as(low, compute), _as(high, compute)
+            form, affine = "plain", (low, None, high - low, None)
+        return (form,), (*affine, *bounds)
+    if family == "normal":
+        mean, std = law.mean, law.std
+        if _concrete(mean, std):
+            _check_reach(law, abs(mean) + 8.0 * std, dtype)
+            form, affine = sampling.affine(mean, std * sqrt2, 0.0, compute)
+            return (form,), affine
+        return ("plain",), (_as(mean, compute), None, _as(std, compute) * sqrt2, None)
+    if family == "truncated_normal":
+        mean, std, low, high = law.mean, law.std, law.low, law.high
+        bounds = _interval(law, low, high, compute, dtype)
+        static, constants = sampling.truncnorm_plan(mean, std, low, high, compute)
+        if static[0] == "general":
+            mean, std = _as(mean, compute), _as(std, compute)
+            low, high = _as(low, compute), _as(high, compute)
+            constants = (mean, std, *sampling.legacy_truncnorm_constants(
+                (low - mean) / std, (high - mean) / std, compute))
+        return static, (*constants, *bounds)
+    if family == "constant":
+        return (), (constant_value(law.value, dtype),)
+    if family == "eye":
+        return (), ()
+    if family == "dirac":
+        return (law.groups, axes.matrix_layout(len(shape))), ()
+    if family in ("orthogonal", "delta_orthogonal"):
+        _check_reach(law, abs(law.gain), dtype)  # entries of an orthogonal matrix are in [-1, 1]
+        return (axes.matrix_layout(len(shape)),), (_as(law.gain, compute),)
+    if family == "sparse":
+        _check_reach(law, 8.0 * law.std, dtype)
+        return (axes.matrix_layout(len(shape)), law.zeros_per_input), (_as(law.std, compute),)
+    raise AssertionError(family)  # pragma: no cover - Distribution validates the family
 
 
 def draw(law: Distribution, key: Any, shape: tuple, dtype: np.dtype, sharding: Any,
@@ -203,45 +255,21 @@ def draw(law: Distribution, key: Any, shape: tuple, dtype: np.dtype, sharding: A
     """Sample ``law`` into an array: pick the kernel's static part, pass the numbers dynamically."""
     compute = _compute_dtype(dtype)
     family = law.family
-    _check_representable(law, dtype)
-    static: tuple = ()
-    if family == "uniform":
-        numbers = sampling.inward(law.low, law.high, compute)
-    elif family == "normal":
-        numbers = (_as(law.mean, compute), _as(law.std, compute))
-    elif family == "truncated_normal":
-        alpha, beta = ((law.low - law.mean) / law.std, (law.high - law.mean) / law.std)
-        static = (sampling.truncnorm_regime(alpha, beta, compute),)
-        numbers = (_as(law.mean, compute), _as(law.std, compute),
-                   *sampling.inward(law.low, law.high, compute),
-                   *sampling.truncnorm_constants(alpha, beta, compute))
-    elif family == "constant":
-        numbers = (_constant_value(law.value, dtype),)
-    elif family == "eye":
-        numbers = ()
-    elif family == "dirac":
-        static = (law.groups, axes.matrix_layout(len(shape)))
-        numbers = ()
-    elif family in ("orthogonal", "delta_orthogonal"):
-        static = (axes.matrix_layout(len(shape)),)
-        numbers = (_as(law.gain, compute),)
-    elif family == "sparse":
-        static = (axes.matrix_layout(len(shape)), law.zeros_per_input)
-        numbers = (_as(law.std, compute),)
-    else:  # pragma: no cover - Distribution validates the family
-        raise AssertionError(family)
-    eager = _eager(key, numbers)
-    if eager and _use_chunks(family, shape, sharding):
-        calls = (family, static, shape, dtype)
-        _EAGER_CALLS[calls] = _EAGER_CALLS.get(calls, 0) + 1
-        if _EAGER_CALLS[calls] < _COMPILE_AFTER:
-            return _draw_chunked(key, numbers, family, static, shape, dtype)
+    static, numbers = _pack(law, shape, dtype, compute, axes)
+    _check_finite(law, numbers, compute, dtype)
+    # Eager means no JAX transformation is being traced, whatever the arguments are: a key
+    # captured by a jitted function is concrete, yet what is computed from it is staged.
+    eager = not checks.tracing()
+    if eager and _use_chunks(family, shape, sharding) and \
+            _EAGER_CALLS.count((family, static, shape, dtype)) < _COMPILE_AFTER:
+        return _draw_chunked(key, numbers, family, static, shape, dtype)
     with shardings.mesh_context(sharding, tracing=not eager):
         return _kernel(key, numbers, family=family, static=static, shape=shape, dtype=dtype,
                        sharding=sharding)
 
 
-def _constant_value(value: Any, dtype: np.dtype) -> Any:
+def constant_value(value: Any, dtype: np.dtype) -> Any:
+    """``value`` as a ``dtype`` scalar: an error, never a silent inf or truncation."""
     if isinstance(value, jax.core.Tracer):
         return value.astype(dtype)
     with np.errstate(over="ignore", invalid="ignore"):  # reported below, in words
@@ -264,11 +292,35 @@ _CHUNKED_MAX = 2 ** 22
 # A shape drawn eagerly this many times gets its exact-shape kernel after all: repeated calls
 # (a training loop's re-initialisation, the inplace shim) then skip the chunk assembly.
 _COMPILE_AFTER = 3
-_EAGER_CALLS: dict[tuple, int] = {}
 
 
-def _eager(key, numbers) -> bool:
-    return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves((key, numbers)))
+class _CallCounter:
+    """How often each (law family, static part, shape, dtype) was drawn eagerly: a bounded,
+    thread-safe LRU, so a program that draws ever new shapes keeps a fixed amount of state."""
+
+    def __init__(self, capacity: int = 1024):
+        self.capacity = capacity
+        self._counts: collections.OrderedDict[tuple, int] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def count(self, call: tuple) -> int:
+        """Record one more call of ``call``; return how many there have been, this one included."""
+        with self._lock:
+            count = self._counts.pop(call, 0) + 1
+            self._counts[call] = count
+            if len(self._counts) > self.capacity:
+                self._counts.popitem(last=False)
+            return count
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+_EAGER_CALLS = _CallCounter()
 
 
 def _use_chunks(family, shape, sharding) -> bool:
@@ -277,38 +329,47 @@ def _use_chunks(family, shape, sharding) -> bool:
             and jax.sharding.get_abstract_mesh().empty)
 
 
+def _opaque(key, numbers):
+    """The key's two words and the law's numbers, hidden from XLA's constant folding.
+
+    Inside an outer jit a captured key and the numbers arrive as constants; XLA would then
+    fold whole arrays at compile time (with other code for erf_inv than the compiled loop's)
+    or fold the numbers into the arithmetic in another order than at run time. The barrier
+    keeps eager == jit bit for bit.
+    """
+    return lax.optimization_barrier((sampling.key_words(key), numbers))
+
+
 @functools.partial(jax.jit, static_argnames=("family", "static", "shape", "dtype", "sharding"))
 def _kernel(key, numbers, *, family, static, shape, dtype, sharding):
-    # Inside an outer jit the numbers arrive as constants, and XLA would fold them into the
-    # arithmetic in another order than at run time; the barrier keeps eager == jit bit for bit.
-    numbers = lax.optimization_barrier(numbers)
+    words, numbers = _opaque(key, numbers)
     if shardings.is_explicit(sharding):
         # Sharding in types: compute under Auto axes and let the partitioner split the work,
         # as for an Auto mesh; the result carries `sharding` in its type.
         body = functools.partial(_sample, family=family, static=static, shape=shape,
                                  dtype=dtype, sharded=True)
-        return jax.sharding.auto_axes(body, out_sharding=sharding)(key, numbers)
-    return shardings.place(_sample(key, numbers, family=family, static=static, shape=shape,
+        return jax.sharding.auto_axes(body, out_sharding=sharding)(words, numbers)
+    return shardings.place(_sample(words, numbers, family=family, static=static, shape=shape,
                                    dtype=dtype, sharded=sharding is not None), sharding)
 
 
-def _sample(key, numbers, *, family, static, shape, dtype, sharded):
+def _sample(words, numbers, *, family, static, shape, dtype, sharded):
     n = math.prod(shape)
     # a loop over blocks cannot be split between devices: sharded outputs stay fused
-    if family in _ELEMENTWISE and static in _UNFUSABLE and not sharded and _CHUNK < n < 2 ** 31:
-        return _blocked(key, numbers, family, static, n, dtype).reshape(shape)
+    if family == "truncated_normal" and static[0] in _UNFUSABLE and not sharded and _CHUNK < n < 2 ** 31:
+        return _blocked(words, numbers, family, static, n, dtype).reshape(shape)
     if family in _ELEMENTWISE:
-        return _elementwise(key, numbers, family, static, sampling.element_index(shape), dtype)
-    return _SAMPLERS[family](key, numbers, static, shape, dtype)
+        return _elementwise(words, numbers, family, static, sampling.element_index(shape), dtype)
+    return _SAMPLERS[family](words, numbers, static, shape, dtype)
 
 
 # Laws whose per-element code XLA:CPU splits into several loops (it will not duplicate the
 # log-space Newton iteration of trunc_normal's far tail into each consumer): made block by
 # block in a loop instead, so that their temporaries stay one block in size.
-_UNFUSABLE = frozenset({("deep",), ("general",)})
+_UNFUSABLE = frozenset({"deep", "narrow", "general"})
 
 
-def _blocked(key, numbers, family, static, n, dtype):
+def _blocked(words, numbers, family, static, n, dtype):
     """The flat array of ``n`` elements, computed ``_CHUNK`` elements at a time in a loop.
 
     Block ``b`` holds elements ``b * _CHUNK ..``; the last block is moved back to end at
@@ -320,7 +381,7 @@ def _blocked(key, numbers, family, static, n, dtype):
     def body(b, out):
         start = jnp.minimum(b * _CHUNK, n - _CHUNK).astype(jnp.uint32)
         index = sampling.offset_index(np.uint32(0), start, _CHUNK)
-        block = _elementwise(key, numbers, family, static, index, dtype)
+        block = _elementwise(words, numbers, family, static, index, dtype)
         return lax.dynamic_update_slice(out, block, (start.astype(jnp.int32),))
 
     return lax.fori_loop(0, blocks, body, jnp.empty((n,), dtype))
@@ -330,9 +391,9 @@ def _blocked(key, numbers, family, static, n, dtype):
 def _chunk_kernel(key, numbers, start_hi, start_lo, *, family, static, dtype, size=_CHUNK):
     """Elements ``start .. start + size - 1`` of any array drawn from this law: one compiled
     program per (law family, dtype, chunk size) serves every shape."""
-    numbers = lax.optimization_barrier(numbers)
+    words, numbers = _opaque(key, numbers)
     index = sampling.offset_index(start_hi, start_lo, size)
-    return _elementwise(key, numbers, family, static, index, dtype)
+    return _elementwise(words, numbers, family, static, index, dtype)
 
 
 def _draw_chunked(key, numbers, family, static, shape, dtype):
@@ -372,35 +433,42 @@ def _assemble(chunks, *, shape):
     return jnp.concatenate(chunks)[:math.prod(shape)].reshape(shape)
 
 
-def _elementwise(key, numbers, family, static, index, dtype):
+def _elementwise(words, numbers, family, static, index, dtype):
     """An elementwise law at the flat indices ``index``: one uniform per element, transformed."""
-    compute = numbers[0].dtype
-    u = sampling.unit_interval(sampling.key_words(key), index, compute, sampling.bits_for(dtype))
+    compute = _compute_dtype(dtype)
+    u = sampling.unit_interval(words, index, compute, sampling.bits_for(dtype))
     return _TRANSFORMS[family](u, numbers, static, dtype)
 
 
 def _uniform(u, numbers, static, dtype):
-    low, high = numbers
-    return sampling.cast_inside(low + (high - low) * u, low, high, dtype)
+    *affine, low_d, high_d = numbers
+    return sampling.cast_inside(sampling.apply_affine(u, static[0], affine), low_d, high_d, dtype)
 
 
 def _normal(u, numbers, static, dtype):
-    mean, std = numbers
-    return (mean + sampling.standard_normal(u, std)).astype(dtype)
+    # mean + (std sqrt2) erfinv(2u - 1), the scale folded on the host: XLA reassociates a
+    # product of scalars with the array for some shapes and not others (the last bit with it)
+    z = lax.erf_inv(np.asarray(2, u.dtype) * u - np.asarray(1, u.dtype))
+    return sampling.apply_affine(z, static[0], numbers).astype(dtype)
 
 
 def _truncated_normal(u, numbers, static, dtype):
-    mean, std, low, high, *constants = numbers
-    (regime,) = static
-    z = sampling.standard_truncated_normal(u, constants, regime)
-    return sampling.cast_inside(jnp.clip(mean + std * z, low, high), low, high, dtype)
+    regime, form = static
+    *numbers, low_d, high_d = numbers
+    if regime == "general":
+        mean, std, *constants = numbers
+        x = mean + std * sampling.legacy_standard_truncated_normal(u, constants)
+    else:
+        offset = sampling.truncnorm_offset(u, numbers[4:], regime)
+        x = sampling.apply_affine(offset, form, numbers[:4])
+    return sampling.cast_inside(x, low_d, high_d, dtype)
 
 
-def _constant(key, numbers, static, shape, dtype):
+def _constant(words, numbers, static, shape, dtype):
     return jnp.full(shape, numbers[0], dtype)
 
 
-def _eye(key, numbers, static, shape, dtype):
+def _eye(words, numbers, static, shape, dtype):
     return jnp.eye(shape[0], shape[1], dtype=dtype)
 
 
@@ -426,7 +494,7 @@ def _centre_mask(full_shape, receptive):
     return mask
 
 
-def _dirac(key, numbers, static, shape, dtype):
+def _dirac(words, numbers, static, shape, dtype):
     groups, layout = static
     ordered, (b, o, i), receptive = _matrix_view(shape, layout)
     full = (b, o, i, *receptive)
@@ -436,11 +504,11 @@ def _dirac(key, numbers, static, shape, dtype):
     return _unview(ones.astype(dtype), ordered, layout)
 
 
-def _haar_orthogonal(key, b, rows, cols, compute):
+def _haar_orthogonal(words, b, rows, cols, compute):
     """``b`` Haar-distributed (rows, cols) matrices, orthonormal along the smaller side."""
     tall = (b, max(rows, cols), min(rows, cols))
     index = sampling.element_index(tall)
-    a = sampling.standard_normal(sampling.unit_interval(sampling.key_words(key), index, compute))
+    a = sampling.standard_normal(sampling.unit_interval(words, index, compute))
     q, r = jnp.linalg.qr(a)
     # QR's sign convention is not unique: fixing diag(r) > 0 makes q exactly Haar distributed.
     d = jnp.diagonal(r, axis1=-2, axis2=-1)
@@ -448,28 +516,27 @@ def _haar_orthogonal(key, b, rows, cols, compute):
     return q if rows >= cols else jnp.swapaxes(q, -1, -2)
 
 
-def _orthogonal(key, numbers, static, shape, dtype):
+def _orthogonal(words, numbers, static, shape, dtype):
     (gain,) = numbers
     (layout,) = static
     ordered, (b, o, i), receptive = _matrix_view(shape, layout)
-    q = _haar_orthogonal(key, b, o, i * math.prod(receptive), gain.dtype)
+    q = _haar_orthogonal(words, b, o, i * math.prod(receptive), gain.dtype)
     return _unview(gain * q, ordered, layout).astype(dtype)
 
 
-def _delta_orthogonal(key, numbers, static, shape, dtype):
+def _delta_orthogonal(words, numbers, static, shape, dtype):
     (gain,) = numbers
     (layout,) = static
     ordered, (b, o, i), receptive = _matrix_view(shape, layout)
-    q = _haar_orthogonal(key, b, o, i, gain.dtype).reshape((b, o, i) + (1,) * len(receptive))
+    q = _haar_orthogonal(words, b, o, i, gain.dtype).reshape((b, o, i) + (1,) * len(receptive))
     full = (b, o, i, *receptive)
     return _unview(jnp.where(_centre_mask(full, receptive), gain * q, 0).astype(dtype), ordered, layout)
 
 
-def _sparse(key, numbers, static, shape, dtype):
+def _sparse(words, numbers, static, shape, dtype):
     (std,) = numbers
     layout, zeros_per_input = static
     ordered, (b, o, i), _ = _matrix_view(shape, layout)
-    words = sampling.key_words(key)
     index = sampling.element_index((b, o, i))
     values = sampling.standard_normal(sampling.unit_interval(words, index, std.dtype), std)
     # For every input unit, the k outputs with the smallest random keys are zeroed.

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import jax
-import jax.numpy as jnp
+import numpy as np
 
 from jaxinit._src import checks
 
+# torch.manual_seed's range: a negative seed s stands for s + 2**64.
+_SEED_MIN, _SEED_MAX = -2 ** 63, 2 ** 64 - 1
 
-def tracing() -> bool:
-    """True while JAX is tracing (jit, vmap, grad, scan ...): array creation is staged then."""
-    return isinstance(jnp.zeros(()), jax.core.Tracer)
+
+def seed_key(seed: Any) -> jax.Array:
+    """The key of a seed, as torch reads a seed: any integer in [-2**63, 2**64 - 1], a negative
+    one standing for ``seed + 2**64``. The 64-bit value ``s`` becomes the threefry key with
+    words ``(s >> 32, s & 0xFFFFFFFF)``: for 0 <= seed < 2**31 that is ``jax.random.key(seed)``.
+    """
+    seed = checks.integer("seed", seed)
+    if not _SEED_MIN <= seed <= _SEED_MAX:
+        raise ValueError(f"`seed` must be in [-2**63, 2**64 - 1] (torch's range), got {seed!r}")
+    seed %= 2 ** 64
+    data = np.array([seed >> 32, seed & 0xFFFFFFFF], np.uint32)
+    return jax.random.wrap_key_data(data, impl="threefry2x32")
 
 
 class Generator:
@@ -20,8 +32,11 @@ class Generator:
 
     Each :meth:`next_key` returns ``fold_in(key(seed), n)`` for n = 0, 1, 2, ...; so the
     sequence is reproducible from the seed, and two generators with the same seed agree.
-    Meant for eager code (notebooks, the ``jaxinit.inplace`` shim); inside a JAX
-    transformation pass keys explicitly, as JAX code does.
+    Seeds follow torch: any integer in [-2**63, 2**64 - 1], a negative seed standing for
+    ``seed + 2**64``; see :func:`seed_key` for the key a seed gives. Handing out a key is
+    atomic: threads sharing a generator never get the same key twice. Meant for eager code
+    (notebooks, the ``jaxinit.inplace`` shim); inside a JAX transformation pass keys
+    explicitly, as JAX code does.
 
     >>> import jax, jaxinit
     >>> a, b = jaxinit.Generator(42), jaxinit.Generator(42)
@@ -30,27 +45,39 @@ class Generator:
     """
 
     def __init__(self, seed: int = 0):
+        self._lock = threading.Lock()
         self.manual_seed(seed)
 
     def manual_seed(self, seed: int) -> "Generator":
         """Reset to ``seed``; returns the generator, as torch does."""
-        self._seed = checks.integer("seed", seed)
-        self._key = jax.random.key(self._seed % 2 ** 64)
-        self._count = 0
+        key = seed_key(seed)
+        with self._lock:
+            self._seed = int(seed) % 2 ** 64
+            self._key = key
+            self._count = 0
         return self
 
     def initial_seed(self) -> int:
+        """The seed, as a 64-bit unsigned integer (torch's ``initial_seed``)."""
         return self._seed
 
     def next_key(self) -> jax.Array:
         """A fresh key; advances the generator."""
-        if tracing():
+        if checks.tracing():
             raise RuntimeError("a jaxinit.Generator hands out keys only outside JAX transformations "
                                "(its state would be frozen into the traced program); pass an "
                                "explicit key, e.g. generator=jax.random.key(0)")
-        key = jax.random.fold_in(self._key, self._count)
-        self._count += 1
-        return key
+        with self._lock:  # one count per key, even when threads share the generator
+            key, count = self._key, self._count
+            self._count += 1
+        return jax.random.fold_in(key, count)
+
+    def __getstate__(self) -> dict:
+        return {"seed": self._seed, "count": self._count}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["seed"])
+        self._count = state["count"]
 
     def __repr__(self) -> str:
         return f"Generator(seed={self._seed}, draws={self._count})"
@@ -68,17 +95,32 @@ def resolve_key(generator: Any) -> jax.Array:
     """A key from ``generator``: a JAX key, a :class:`Generator`, an ``nnx.Rngs``, or ``None``
     (the default generator)."""
     if generator is None:
-        if tracing():
+        if checks.tracing():
             raise RuntimeError("inside a JAX transformation (jit/vmap/grad) a key must be given "
                                "explicitly: pass generator=key; the default generator would bake "
                                "one fixed key into the compiled program")
         return default_generator.next_key()
     if isinstance(generator, Generator):
         return generator.next_key()
-    if type(generator).__name__ == "Rngs" and hasattr(generator, "params"):  # flax.nnx.Rngs
-        return generator.params()
-    if hasattr(generator, "dtype") and hasattr(generator, "shape"):
-        from jaxinit._src.core import check_key
-        check_key(generator)
+    if checks._is_nnx_rngs(generator):
+        return _nnx_key(generator)
+    if isinstance(generator, (jax.Array, np.ndarray, jax.core.Tracer)):
+        checks.key(generator, "generator")
         return generator
-    raise TypeError(f"`generator` must be a JAX key, a jaxinit.Generator or an nnx.Rngs, got {generator!r}")
+    raise TypeError(f"`generator` must be a JAX key, a jaxinit.Generator or an nnx.Rngs, got "
+                    f"{generator!r}")
+
+
+def _nnx_key(rngs: Any) -> jax.Array:
+    """A key from an ``nnx.Rngs`` (its ``params`` stream, else ``default``) or an ``RngStream``."""
+    if type(rngs).__name__ == "RngStream":
+        return rngs()
+    for stream in ("params", "default"):
+        try:
+            return getattr(rngs, stream)()
+        except AttributeError:
+            continue
+    streams = sorted(name for name, _ in vars(rngs).items() if not name.startswith("_"))
+    raise ValueError(f"`generator` is an nnx.Rngs without a 'params' or 'default' stream (it has "
+                     f"{streams}); pass nnx.Rngs(params=seed), or one of its streams, e.g. "
+                     f"rngs.{streams[0] if streams else 'dropout'}")

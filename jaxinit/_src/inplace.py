@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxinit._src.initializers as factories
-from jaxinit._src.core import SPECS, Initializer
+from jaxinit._src.core import SPECS, Initializer, constant_value
 from jaxinit._src.generator import resolve_key
 
 
@@ -36,23 +36,49 @@ def fill(tensor: Any, init: Initializer, generator: Any = None) -> Any:
             tensor.value = fill(tensor.value, init, generator)
         return tensor
     if isinstance(tensor, np.ndarray):
-        dtype = tensor.dtype
-        if jax.dtypes.canonicalize_dtype(dtype) != dtype:
-            dtype = jax.dtypes.canonicalize_dtype(dtype)  # float64 without x64: float32 draw, cast
-        tensor[...] = np.asarray(fill(jnp.zeros(tensor.shape, dtype), init, generator))
+        tensor[...] = _numpy_values(tensor, init, generator)
         return tensor
     if not isinstance(tensor, (jax.Array, jax.core.Tracer)):
         raise TypeError(f"`tensor` must be a jax.Array, a numpy.ndarray or an nnx.Variable, "
                         f"got {type(tensor).__name__}")
+    return _draw(tensor.shape, tensor.dtype, init, generator)
+
+
+def _numpy_values(tensor: np.ndarray, init: Initializer, generator: Any) -> Any:
+    """The values for a NumPy array, exact in its own dtype.
+
+    JAX holds 64-bit values only with ``jax_enable_x64``. Without it, a float64/int64 array
+    gets its deterministic fill computed in NumPy (``constant_(x, 0.1)`` is the float64 0.1),
+    and a random draw in float32, cast: a law float32 cannot honour is an error, not a
+    silent rounding.
+    """
+    dtype = tensor.dtype
+    canonical = jax.dtypes.canonicalize_dtype(dtype)
+    if canonical == dtype:
+        return np.asarray(_draw(tensor.shape, dtype, init, generator))
+    if not SPECS[init.name].random:
+        law = init.distribution(tensor.shape)
+        if law.family == "constant":
+            return constant_value(law.value, dtype)
+        return np.asarray(_draw(tensor.shape, canonical, init, generator)).astype(dtype)  # 0s and 1s
+    try:
+        return np.asarray(_draw(tensor.shape, canonical, init, generator)).astype(dtype)
+    except ValueError as error:
+        raise ValueError(f"{error} (this {dtype.name} NumPy array is drawn in {canonical.name}: "
+                         f"jax_enable_x64 is off; turn it on to draw in {dtype.name})") from None
+
+
+def _draw(shape: tuple, dtype: Any, init: Initializer, generator: Any) -> jax.Array:
     key = resolve_key(generator) if SPECS[init.name].random else jax.random.key(0)
-    return init(key, tensor.shape, tensor.dtype)
+    return init(key, shape, dtype)
 
 
 _FILL_DOC = """
 
     ``tensor`` may be a ``jax.Array`` (a new array is returned: JAX arrays cannot change),
     a ``numpy.ndarray`` or a ``flax.nnx.Variable`` (both are also updated in place and
-    returned). ``generator`` is a JAX key, a :class:`jaxinit.Generator`, an ``nnx.Rngs``, or
+    returned). Without ``jax_enable_x64`` a float64 NumPy array gets exact deterministic fills
+    and a float32 random draw (an error where float32 cannot honour the law). ``generator`` is a JAX key, a :class:`jaxinit.Generator`, an ``nnx.Rngs``, or
     ``None`` for the default generator (see :func:`manual_seed`; not allowed inside ``jit``).
 """
 
@@ -65,17 +91,17 @@ def _doc(factory):
 
 
 @_doc(factories.uniform)
-def uniform_(tensor, a=0.0, b=1.0, *, generator=None):
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
     return fill(tensor, factories.uniform(a, b), generator)
 
 
 @_doc(factories.normal)
-def normal_(tensor, mean=0.0, std=1.0, *, generator=None):
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
     return fill(tensor, factories.normal(mean, std), generator)
 
 
 @_doc(factories.trunc_normal)
-def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, generator=None):
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     return fill(tensor, factories.trunc_normal(mean, std, a, b), generator)
 
 
@@ -106,28 +132,28 @@ def dirac_(tensor, groups=1, *, layout=None, in_axis=None, out_axis=None, batch_
 
 
 @_doc(factories.xavier_uniform)
-def xavier_uniform_(tensor, gain=1.0, *, generator=None, layout=None, in_axis=None, out_axis=None,
+def xavier_uniform_(tensor, gain=1.0, generator=None, *, layout=None, in_axis=None, out_axis=None,
                     batch_axis=()):
     return fill(tensor, factories.xavier_uniform(gain, layout=layout, in_axis=in_axis,
                                                  out_axis=out_axis, batch_axis=batch_axis), generator)
 
 
 @_doc(factories.xavier_normal)
-def xavier_normal_(tensor, gain=1.0, *, generator=None, layout=None, in_axis=None, out_axis=None,
+def xavier_normal_(tensor, gain=1.0, generator=None, *, layout=None, in_axis=None, out_axis=None,
                    batch_axis=()):
     return fill(tensor, factories.xavier_normal(gain, layout=layout, in_axis=in_axis,
                                                 out_axis=out_axis, batch_axis=batch_axis), generator)
 
 
 @_doc(factories.kaiming_uniform)
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, generator=None,
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None, *,
                      layout=None, in_axis=None, out_axis=None, batch_axis=()):
     return fill(tensor, factories.kaiming_uniform(a, mode, nonlinearity, layout=layout, in_axis=in_axis,
                                                   out_axis=out_axis, batch_axis=batch_axis), generator)
 
 
 @_doc(factories.kaiming_normal)
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, generator=None,
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None, *,
                     layout=None, in_axis=None, out_axis=None, batch_axis=()):
     return fill(tensor, factories.kaiming_normal(a, mode, nonlinearity, layout=layout, in_axis=in_axis,
                                                  out_axis=out_axis, batch_axis=batch_axis), generator)
@@ -146,14 +172,14 @@ def lecun_normal_(tensor, *, generator=None, layout=None, in_axis=None, out_axis
 
 
 @_doc(factories.orthogonal)
-def orthogonal_(tensor, gain=1.0, *, generator=None, layout=None, in_axis=None, out_axis=None,
+def orthogonal_(tensor, gain=1.0, generator=None, *, layout=None, in_axis=None, out_axis=None,
                 batch_axis=()):
     return fill(tensor, factories.orthogonal(gain, layout=layout, in_axis=in_axis, out_axis=out_axis,
                                              batch_axis=batch_axis), generator)
 
 
 @_doc(factories.sparse)
-def sparse_(tensor, sparsity, std=0.01, *, generator=None, layout=None, in_axis=None, out_axis=None,
+def sparse_(tensor, sparsity, std=0.01, generator=None, *, layout=None, in_axis=None, out_axis=None,
             batch_axis=()):
     return fill(tensor, factories.sparse(sparsity, std, layout=layout, in_axis=in_axis,
                                          out_axis=out_axis, batch_axis=batch_axis), generator)

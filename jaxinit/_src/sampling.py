@@ -175,60 +175,197 @@ def standard_normal(u, scale=None):
     return factor * lax.erf_inv(np.asarray(2, u.dtype) * u - np.asarray(1, u.dtype))
 
 
-# Below this standardised bound the normal CDF underflows in the compute dtype, and the
-# truncated normal is sampled in log space instead.
-_DEEP_TAIL = {np.dtype(np.float32): -12.0, np.dtype(np.float64): -35.0}
+# Beyond this many standard deviations from the mean, the near bound of a one-sided truncated
+# normal is sampled by Newton steps on the asymptotic series of log Phi (accurate there to
+# far below the compute dtype's epsilon); nearer, by inverting the CDF with ndtri.
+_DEEP_TAIL = {np.dtype(np.float32): 12.0, np.dtype(np.float64): 35.0}
+# Standardised positions beyond this are clamped: the offset from the near bound is then
+# below 1e-30 standard deviations, zero in every dtype relative to the bound.
+_FAR = 1e30
+# Gauss-Legendre nodes and weights on [-1, 1]: 6 points integrate the narrow regime's density
+# (an exponential of a quadratic that varies by at most e^{+-1}) to ~1e-12.
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(6)
 
 
-def truncnorm_regime(alpha, beta, compute_dtype) -> str:
-    """Which algorithm suits standardised bounds (alpha, beta): decided once, outside the kernel."""
-    if isinstance(alpha, jax.core.Tracer) or isinstance(beta, jax.core.Tracer):
-        return "general"
-    lo, hi = (alpha, beta) if alpha <= 0 else (-beta, -alpha)
-    if hi > 0:
-        return "central"
-    return "tail" if lo > _DEEP_TAIL[np.dtype(compute_dtype)] else "deep"
+def _narrow_integral(v, A, B):
+    """``int_0^v exp(-(A x + B x^2 / 2)) dx`` by 6-point Gauss-Legendre (NumPy or JAX arrays)."""
+    xp = jnp if isinstance(v, (jax.Array, jax.core.Tracer)) else np
+    dt = v.dtype if hasattr(v, "dtype") else np.dtype(np.float64)
+    total = 0
+    for node, weight in zip(_GL_NODES, _GL_WEIGHTS):
+        x = v * np.asarray((1 + node) / 2, dt)
+        total = total + np.asarray(weight / 2, dt) * xp.exp(-(A * x + B * x * x / 2))
+    return v * total
 
 
-def truncnorm_constants(alpha, beta, compute_dtype) -> tuple:
-    """Everything the truncated normal needs that does not depend on the element.
+def affine(base, factor, width, compute_dtype) -> tuple[str, tuple]:
+    """The form and constants of ``x = base + factor * y``, computed where the precision lives.
 
-    Computed here, outside the kernel, in float64 with SciPy when the bounds are concrete: a
-    scalar computed inside the kernel would be compiled differently for different shapes (XLA
-    fuses it into the element loop), and its last bit with it. Traced bounds (vmap over them)
-    use JAX's functions in the compute dtype. Returns ``(lo, hi, flip, erf(lo/sqrt2),
-    erf(hi/sqrt2), Phi(lo), Phi(hi), log Phi(lo), log Phi(hi), 1 - Phi(lo)/Phi(hi))`` for the
-    interval mirrored below zero when it lies above zero (``flip``).
+    ``base`` is split into ``hi + lo`` (twice the compute dtype's precision) when it is not a
+    value of the compute dtype, so that a value close to ``base`` (a truncation bound, the mean
+    of a narrow normal) is rounded once, as the exact law rounded to the dtype would be. When
+    ``width`` (the range ``factor * y`` can span) would overflow the compute dtype, everything
+    is halved and the sum doubled: scaling by a power of two is exact.
+
+    The form (``"plain"``, ``"split"``, ``"scaled"`` or ``"split scaled"``) is static: XLA
+    drops an addition of a known zero or a product with a known one and may then fuse a
+    multiply-add into one rounding, so the arithmetic must not depend on whether the constants
+    are known at compile time (inside an outer jit) or passed at run time.
     """
     dt = np.dtype(compute_dtype)
-    if isinstance(alpha, jax.core.Tracer) or isinstance(beta, jax.core.Tracer):
-        alpha, beta = jnp.asarray(alpha, dt), jnp.asarray(beta, dt)
-        flip = alpha > 0
-        lo, hi = jnp.where(flip, -beta, alpha), jnp.where(flip, -alpha, beta)
-        erf, cdf, log_cdf, expm1 = lax.erf, ndtr, log_ndtr, jnp.expm1
-    else:
-        from scipy import special  # float64 reference implementations, only for constants
+    s = 2.0 if width > float(np.finfo(dt).max) else 1.0
+    with np.errstate(over="ignore"):  # an overflow is reported by the caller's finiteness check
+        hi = np.asarray(base / s, dt)
+        lo = np.asarray(base / s - float(hi), dt) if np.isfinite(hi) else np.zeros((), dt)
+        k = np.asarray(factor / s, dt)
+    form = " ".join(name for name, used in (("split", lo != 0), ("scaled", s != 1)) if used)
+    return form or "plain", (hi, lo, k, np.asarray(s, dt))
 
-        flip = bool(alpha > 0)
-        lo, hi = (-float(beta), -float(alpha)) if flip else (float(alpha), float(beta))
-        erf, cdf, log_cdf, expm1 = special.erf, special.ndtr, special.log_ndtr, np.expm1
+
+def apply_affine(y, form: str, constants):
+    """``x`` from ``y`` and the constants of :func:`affine` (see there for ``form``)."""
+    hi, lo, k, s = constants
+    x = hi + (lo + k * y) if "split" in form else hi + k * y
+    return s * x if "scaled" in form else x
+
+
+def bounds_in(low, high, dtype) -> tuple:
+    """``low``/``high`` rounded inward to values of ``dtype`` (returned as ``dtype`` scalars):
+    every value of ``dtype`` inside them lies inside ``[low, high]``. ``low > high`` results
+    when the interval holds no value of ``dtype``."""
+    dt = np.dtype(dtype)
+    out = []
+    with np.errstate(over="ignore"):
+        for value, direction in ((low, np.inf), (high, -np.inf)):
+            rounded = np.asarray(value, dt)
+            # compare as Python floats: NumPy would round `value` to `dt` first (NEP 50)
+            if (float(rounded) < value) if direction > 0 else (float(rounded) > value):
+                rounded = np.nextafter(rounded, np.asarray(direction, dt))
+            out.append(rounded)
+    return tuple(out)
+
+
+def truncnorm_plan(mean, std, low, high, compute_dtype) -> tuple[tuple[str, str], tuple]:
+    """The algorithm (a static regime name) and the per-law constants for a truncated normal.
+
+    Everything that does not depend on the element is computed here, outside the kernel, in
+    float64 with SciPy: a scalar computed inside the kernel would be compiled differently for
+    different shapes (XLA fuses it into the element loop), and its last bit with it. The
+    sample is ``base + factor * y`` (see :func:`affine`), with ``y`` measured from where the
+    mass is, so that bounds hundreds of standard deviations away, narrow intervals and huge
+    means keep the law after rounding:
+
+    * ``narrow``: the density varies by at most a factor e over ``[low, high]`` (any position):
+      ``y`` in [0, 1] is the relative position, by Newton steps on a quadrature of the density;
+    * ``central``: the interval contains the mean: ``y = z`` by the inverse error function;
+    * ``tail``: one-sided, near bound within 12 (float64: 35) standard deviations: ``y`` is the
+      distance from the near bound, by ``ndtri``;
+    * ``deep``: one-sided and farther: the distance from the near bound, by Newton steps on the
+      asymptotic series of ``log Phi`` written in that distance (no cancellation);
+    * ``general``: traced bounds (vmap over hyperparameters): chosen per element.
+    """
+    dt = np.dtype(compute_dtype)
+    if any(isinstance(v, jax.core.Tracer) for v in (mean, std, low, high)):
+        return ("general", ""), ()
+    from scipy import special  # float64 reference implementations, only for constants
+
+    with np.errstate(over="ignore", divide="ignore"):
+        alpha = float(np.clip(np.float64(low - mean) / std, -_FAR, _FAR))
+        beta = float(np.clip(np.float64(high - mean) / std, -_FAR, _FAR))
+        w = float(min(np.float64(high - low) / std, _FAR))
+    width = float(np.float64(high) - np.float64(low))
+    if alpha < 0 < beta:      # measured upwards from `low`
+        base, direction, c = low, 1.0, alpha
+    elif beta <= 0:           # mass at `high`: measured downwards from it
+        base, direction, c = high, -1.0, -beta
+    else:                     # mass at `low`
+        base, direction, c = low, 1.0, alpha
+    A, B = c * w, w * w
+    if abs(A) + B / 2 <= 1.0:
+        J1 = float(_narrow_integral(np.float64(1.0), A, B))
+        return _plan("narrow", affine(base, direction * width, width, dt), (A, B, J1), dt)
+    if alpha < 0 < beta:
+        numbers = (special.erf(alpha / math.sqrt(2.0)), special.erf(beta / math.sqrt(2.0)))
+        return _plan("central", affine(mean, std, width, dt), numbers, dt)
+    h = c  # distance of the near bound from the mean, in standard deviations (>= 0)
+    factor = affine(base, direction * std, width, dt)
+    if h < _DEEP_TAIL[dt]:
+        return _plan("tail", factor, (special.ndtr(-h - w), special.ndtr(-h), -h, w), dt)
+    # mass = P(Z in [-h - w, -h]) / P(Z <= -h), the fraction of the tail inside the interval
+    mass = -np.expm1(special.log_ndtr(-h - w) - special.log_ndtr(-h))
+    return _plan("deep", factor, (h, mass, math.log(_series(h)), w), dt)
+
+
+def _plan(regime, factor, numbers, dt) -> tuple[tuple[str, str], tuple]:
+    form, constants = factor
+    return (regime, form), (*constants, *(np.asarray(v, dt) for v in numbers))
+
+
+def _series(y):
+    """``1 - 1/y^2 + 3/y^4 - 15/y^6 + 105/y^8``: Phi(-y) = phi(y) / y * series, for large y."""
+    r = 1 / (y * y)
+    return 1 + r * (-1 + r * (3 + r * (-15 + 105 * r)))
+
+
+def truncnorm_offset(u, constants, regime: str):
+    """The ``y`` of :func:`truncnorm_plan`'s regime for open-interval uniforms ``u``."""
+    dt = u.dtype
+    one = np.asarray(1, dt)
+    if regime == "narrow":
+        A, B, J1 = constants
+        target = u * J1
+        v = u
+        for _ in range(4):  # Newton on J(v) = u J(1); the density is within e^{+-1} of flat
+            density = jnp.exp(-(A * v + B * v * v / 2))
+            v = jnp.clip(v - (_narrow_integral(v, A, B) - target) / density, 0, one)
+        return v
+    if regime == "central":
+        erf_lo, erf_hi = constants
+        return np.asarray(math.sqrt(2.0), dt) * lax.erf_inv(erf_lo + u * (erf_hi - erf_lo))
+    if regime == "tail":
+        cdf_lo, cdf_hi, near, w = constants
+        return jnp.clip(near - ndtri(cdf_lo + u * (cdf_hi - cdf_lo)), 0, w)
+    # deep: t >= 0 with log Phi(-(h + t)) - log Phi(-h) = log(1 - (1 - u) mass) =: L, i.e.
+    # -h t - t^2/2 - log(1 + t/h) + log S(h + t) - log S(h) = L, every term small with t
+    h, mass, log_series_h, w = constants
+    L = jnp.log1p(-(one - u) * mass)
+    t = -L / h
+    for _ in range(3):
+        y = h + t
+        D = -h * t - t * t / 2 - jnp.log1p(t / h) + (jnp.log(_series(y)) - log_series_h)
+        t = jnp.clip(t + (D - L) / (y + one / y), 0, w)  # dD/dt = -1/Mills(y) ~ -(y + 1/y)
+    return t
+
+
+def legacy_truncnorm_constants(alpha, beta, compute_dtype) -> tuple:
+    """Per-element-regime constants for traced bounds (vmap over hyperparameters), from JAX's
+    functions in the compute dtype: ``(lo, hi, flip, erf(lo/sqrt2), erf(hi/sqrt2), Phi(lo),
+    Phi(hi), log Phi(lo), log Phi(hi), 1 - Phi(lo)/Phi(hi))`` for the interval mirrored below
+    zero when it lies above zero (``flip``)."""
+    dt = np.dtype(compute_dtype)
+    alpha, beta = jnp.asarray(alpha, dt), jnp.asarray(beta, dt)
+    flip = alpha > 0
+    lo, hi = jnp.where(flip, -beta, alpha), jnp.where(flip, -alpha, beta)
     sqrt2 = math.sqrt(2.0)
-    la, lb = log_cdf(lo), log_cdf(hi)
-    values = (lo, hi, erf(lo / sqrt2), erf(hi / sqrt2), cdf(lo), cdf(hi), la, lb, -expm1(la - lb))
-    values = tuple(v.astype(dt) if isinstance(v, jax.Array) else np.asarray(v, dt) for v in values)
-    return (values[0], values[1], np.asarray(flip) if isinstance(flip, bool) else flip) + values[2:]
+    la, lb = log_ndtr(lo), log_ndtr(hi)
+    values = (lo, hi, lax.erf(lo / sqrt2), lax.erf(hi / sqrt2), ndtr(lo), ndtr(hi), la, lb,
+              -jnp.expm1(la - lb))
+    values = tuple(v.astype(dt) for v in values)
+    return (values[0], values[1], flip) + values[2:]
+
+
+# Below this standardised bound the normal CDF underflows in the compute dtype (traced bounds).
+_CDF_UNDERFLOW = {np.dtype(np.float32): -12.0, np.dtype(np.float64): -35.0}
 
 
 def _inverse_log_ndtr(log_p, p):
     """x with log Phi(x) = log_p (``p`` is the same probability, where it is an ordinary float).
 
     Above the threshold Phi(x) is an ordinary float and ndtri inverts ``p``. Below it, Newton
-    steps on the asymptotic expansion log Phi(x) = -x^2/2 - log(-x) - log(2 pi)/2
-    + log(1 - 1/x^2 + 3/x^4 - 15/x^6 + 105/x^8), accurate to far below float64's epsilon
-    there. It is closed-form, so XLA fuses it with the rest of the kernel (no temporaries).
+    steps on the asymptotic expansion log Phi(x) = -x^2/2 - log(-x) - log(2 pi)/2 + log(series).
     """
     dt = log_p.dtype
-    threshold = _DEEP_TAIL[np.dtype(dt)]
+    threshold = _CDF_UNDERFLOW[np.dtype(dt)]
     p_threshold = 0.5 * math.erfc(-threshold / math.sqrt(2.0))
     log_threshold = np.asarray(math.log(p_threshold), dt)
     direct = ndtri(jnp.maximum(p, np.asarray(p_threshold, dt)))
@@ -237,78 +374,34 @@ def _inverse_log_ndtr(log_p, p):
     t = -2 * log_p - 2 * half_log_2pi
     x = -jnp.sqrt(jnp.maximum(t - jnp.log(jnp.maximum(t, one)), one))
     for _ in range(3):
-        r = one / (x * x)
-        series = r * (-1 + r * (3 + r * (-15 + 105 * r)))
-        # log(1 + s), not log1p: |s| < 0.007 here, so log's absolute error (one ulp of 1) is
-        # negligible beside |log_phi| > 72.
-        log_phi = -0.5 * x * x - jnp.log(-x) - half_log_2pi + jnp.log(one + series)
+        log_phi = -0.5 * x * x - jnp.log(-x) - half_log_2pi + jnp.log(_series(x))
         x = x - (log_phi - log_p) / (-x - one / x)
     return jnp.where(log_p > log_threshold, direct, x)
 
 
-def standard_truncated_normal(u, constants, regime: str):
-    """Standard normal truncated to [alpha, beta], by inverse CDF on the tail nearer the bounds.
-
-    ``constants`` come from :func:`truncnorm_constants`. An interval entirely above zero is
-    mirrored below zero first, so every CDF value used is at most 1/2 and keeps full relative
-    precision; intervals beyond the CDF's range in the compute dtype are inverted in log space.
-    Only the element's own uniform ``u`` is transformed here.
-    """
+def legacy_standard_truncated_normal(u, constants):
+    """Standard normal truncated to [alpha, beta] for traced bounds, regime chosen per element."""
     lo, hi, flip, erf_lo, erf_hi, cdf_lo, cdf_hi, log_cdf_lo, log_cdf_hi, mass = constants
     dt = u.dtype
-    sqrt2 = np.asarray(math.sqrt(2.0), dt)
-
-    def central():
-        return sqrt2 * lax.erf_inv(erf_lo + u * (erf_hi - erf_lo))
-
-    def tail():
-        return ndtri(cdf_lo + u * (cdf_hi - cdf_lo))
-
-    def deep():
-        # log(Phi(lo) + u (Phi(hi) - Phi(lo))), without forming the probabilities
-        log_p = log_cdf_hi + jnp.log1p((u - 1) * mass)
-        return _inverse_log_ndtr(log_p, cdf_lo + u * (cdf_hi - cdf_lo))
-
-    if regime == "central":
-        x = central()
-    elif regime == "tail":
-        x = tail()
-    elif regime == "deep":
-        x = deep()
-    else:
-        threshold = np.asarray(_DEEP_TAIL[np.dtype(dt)], dt)
-        x = jnp.where(hi > 0, central(), jnp.where(lo > threshold, tail(), deep()))
+    central = np.asarray(math.sqrt(2.0), dt) * lax.erf_inv(erf_lo + u * (erf_hi - erf_lo))
+    tail = ndtri(cdf_lo + u * (cdf_hi - cdf_lo))
+    deep = _inverse_log_ndtr(log_cdf_hi + jnp.log1p((u - 1) * mass), cdf_lo + u * (cdf_hi - cdf_lo))
+    threshold = np.asarray(_CDF_UNDERFLOW[np.dtype(dt)], dt)
+    x = jnp.where(hi > 0, central, jnp.where(lo > threshold, tail, deep))
     x = jnp.clip(x, lo, hi)
     return jnp.where(flip, -x, x)
 
 
-def cast_inside(x, low, high, dtype):
-    """Cast ``x`` (inside [low, high] in the compute dtype) to ``dtype`` without leaving the bounds.
-
-    Rounding may carry a value just past a bound that ``dtype`` cannot represent; such values go
-    to the nearest representable value inside instead, so no value leaves and none piles up.
-    """
-    y = x.astype(dtype)
-    if jnp.dtype(dtype) == x.dtype:
-        return y
+def traced_bounds_in(low, high, dtype) -> tuple:
+    """:func:`bounds_in` for traced bounds (vmap over hyperparameters), as JAX arrays."""
     low_d, high_d = low.astype(dtype), high.astype(dtype)
-    low_d = jnp.where(low_d.astype(x.dtype) < low, jnp.nextafter(low_d, high_d), low_d)
-    high_d = jnp.where(high_d.astype(x.dtype) > high, jnp.nextafter(high_d, low_d), high_d)
-    return jnp.clip(y, low_d, high_d)
+    low_d = jnp.where(low_d.astype(low.dtype) < low, jnp.nextafter(low_d, high_d), low_d)
+    high_d = jnp.where(high_d.astype(high.dtype) > high, jnp.nextafter(high_d, low_d), high_d)
+    return low_d.astype(low.dtype), high_d.astype(high.dtype)
 
 
-def inward(low, high, compute_dtype):
-    """``low``/``high`` in the compute dtype, rounded towards each other so that a value that
-    respects the rounded bounds respects the exact ones too (tracers are cast as they are)."""
-    dt = np.dtype(compute_dtype)
-    out = []
-    for value, direction in ((low, np.inf), (high, -np.inf)):
-        if isinstance(value, jax.core.Tracer):
-            out.append(value.astype(dt))
-            continue
-        rounded = np.asarray(value, dt)
-        # compare as Python floats: NumPy would round `value` to `dt` first (NEP 50)
-        if (float(rounded) < value) if direction > 0 else (float(rounded) > value):
-            rounded = np.nextafter(rounded, np.asarray(direction, dt))
-        out.append(rounded)
-    return tuple(out)
+def cast_inside(x, low_d, high_d, dtype):
+    """Cast ``x`` to ``dtype`` and keep it inside ``[low_d, high_d]`` (values of ``dtype``, from
+    :func:`bounds_in`): a value that rounding carried past a bound goes to the nearest value
+    of ``dtype`` inside it, where the exact law rounded to ``dtype`` puts it too."""
+    return jnp.clip(x.astype(dtype), low_d.astype(dtype), high_d.astype(dtype))

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, Mapping
 import jax
 import numpy as np
 
-from jaxinit._src.core import check_key
+from jaxinit._src import checks
 
 Rule = tuple[Any, Callable]
 
@@ -73,7 +73,7 @@ def reinit(tree: Any, key: jax.Array, rules: Mapping[Any, Callable] | Iterable[R
     >>> new["dense"]["bias"]
     Array([0., 0., 0., 0.], dtype=float32)
     """
-    check_key(key)
+    checks.key(key)
     pairs = list(rules.items()) if isinstance(rules, Mapping) else [tuple(r) for r in rules]
     matchers = [(_matcher(pattern), init) for pattern, init in pairs]
     leaves, treedef = jax.tree_util.tree_flatten_with_path(tree)

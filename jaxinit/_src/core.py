@@ -74,6 +74,10 @@ class Initializer:
 
     def __init__(self, name: str, hyper: dict[str, Any], dtype: Any = None,
                  axes: FanAxes | None = None):
+        if name not in SPECS:
+            raise ValueError(f"`name` must be the name of a jaxinit initializer (one of "
+                             f"{', '.join(sorted(SPECS))}), got {name!r}; build initializers with "
+                             f"the factories (jaxinit.xavier_uniform()) or jaxinit.get")
         spec = SPECS[name]
         dtype = checks.dtype(dtype)
         if dtype is not None:

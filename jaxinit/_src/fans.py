@@ -54,7 +54,18 @@ def calculate_gain(nonlinearity: str, param: Any = None) -> float:
         return math.sqrt(2.0)
     if nonlinearity == "selu":
         return 3.0 / 4.0
-    slope = 0.01 if param is None else checks.real("param", param)
+    return leaky_relu_gain(0.01 if param is None else param, "param")
+
+
+def leaky_relu_gain(slope: Any, name: str) -> float:
+    """sqrt(2 / (1 + slope^2)); ``name`` is the argument that holds the slope, for errors."""
+    try:
+        slope = checks.real(name, slope)
+    except TypeError as error:  # torch raises ValueError for a slope that is not a number
+        raise ValueError(str(error)) from None
+    if abs(slope) > 1e150:  # its square would overflow a float
+        raise ValueError(f"`{name}` (the negative slope of leaky_relu) must be at most 1e150 in "
+                         f"magnitude, got {slope!r}")
     return math.sqrt(2.0 / (1.0 + slope ** 2))
 
 

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 
 from jaxinit._src import checks
 from jaxinit._src.core import Initializer, register
-from jaxinit._src.fans import FAN_MODES, NONLINEARITIES, FanAxes, fan_for_mode
+from jaxinit._src.fans import FAN_MODES, NONLINEARITIES, FanAxes, fan_for_mode, leaky_relu_gain
 from jaxinit._src.laws import Distribution
 
 DISTRIBUTIONS = ("normal", "truncated_normal", "uniform")
@@ -256,7 +256,10 @@ def _kaiming_normal_law(h, shape, axes):
 def _kaiming_hyper(a, mode, nonlinearity) -> dict:
     checks.choice("mode", mode, ("fan_in", "fan_out"))
     checks.choice("nonlinearity", nonlinearity, NONLINEARITIES)
-    return {"a": checks.real("a", a), "mode": mode, "nonlinearity": nonlinearity}
+    a = checks.real("a", a)
+    if nonlinearity == "leaky_relu" and checks.is_concrete(a):
+        leaky_relu_gain(a, "a")  # the gain must exist: a clear error now, not at call time
+    return {"a": a, "mode": mode, "nonlinearity": nonlinearity}
 
 
 def kaiming_uniform(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
@@ -448,6 +451,9 @@ def _sparse_law(h, shape, axes):
     if len(shape) != 2:
         raise ValueError(f"sparse needs a 2-dimensional shape, got shape {shape}")
     in_axes, out_axes, _ = axes.resolve(2)
+    if len(in_axes) != 1 or len(out_axes) != 1:
+        raise ValueError(f"sparse needs one input axis and one output axis, got in_axis="
+                         f"{axes.in_axes}, out_axis={axes.out_axes} for shape {shape}")
     n_out = shape[out_axes[0]]
     return Distribution("sparse", sparsity=h["sparsity"], std=h["std"],
                         zeros_per_input=int(math.ceil(h["sparsity"] * n_out)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import inspect
 import re
 from typing import Any, Callable, Iterable, Mapping
 
@@ -33,6 +34,9 @@ def path_key(key: jax.Array, path: str) -> jax.Array:
 
     It depends only on the key and the path, so adding or removing other leaves changes nothing.
     """
+    checks.key(key)
+    if not isinstance(path, str):
+        raise TypeError(f"`path` must be a str (a '/'-joined key path), got {path!r}")
     digest = int.from_bytes(hashlib.blake2b(path.encode(), digest_size=8).digest(), "little")
     return jax.random.fold_in(jax.random.fold_in(key, digest & 0xFFFFFFFF), digest >> 32)
 
@@ -46,6 +50,44 @@ def _matcher(pattern: Any) -> Callable[[str, Any], bool]:
         return pattern
     raise TypeError(f"a rule's pattern must be a glob string, a compiled regex or a predicate "
                     f"(path, leaf) -> bool, got {pattern!r}")
+
+
+def _rules(rules: Any) -> list[Rule]:
+    """``rules`` as a list of (pattern, initializer) pairs, each checked, with errors that name
+    the rule."""
+    if isinstance(rules, Mapping):
+        pairs = list(rules.items())
+    elif isinstance(rules, (list, tuple)):
+        pairs = []
+        for i, rule in enumerate(rules):
+            if not isinstance(rule, (list, tuple)) or len(rule) != 2:
+                raise TypeError(f"`rules` entry {i} must be a (pattern, initializer) pair, got {rule!r}")
+            pairs.append(tuple(rule))
+    else:
+        raise TypeError(f"`rules` must be a dict or a sequence of (pattern, initializer) pairs, "
+                        f"got {rules!r}")
+    for pattern, init in pairs:
+        if not callable(init):
+            raise TypeError(f"rule {pattern!r} maps to {init!r}, which is not an initializer "
+                            f"(a callable (key, shape, dtype) -> array)")
+        if inspect.isfunction(init) and init.__module__.startswith("jaxinit."):
+            raise TypeError(f"rule {pattern!r} maps to the factory jaxinit.{init.__name__}, not "
+                            f"to an initializer: call it, e.g. jaxinit.{init.__name__}()")
+    return pairs
+
+
+def _apply(rule: Rule, path: str, leaf: Any, key: jax.Array) -> Any:
+    """Draw ``leaf`` anew with the rule's initializer; a failure names the leaf and the rule."""
+    pattern, init = rule
+    where = f"rule {pattern!r} -> {init!r} on leaf {path!r} (shape {tuple(leaf.shape)}, {leaf.dtype})"
+    try:
+        new = init(key, leaf.shape, leaf.dtype)
+    except (ValueError, TypeError) as error:
+        raise type(error)(f"{where}: {error}") from error
+    if getattr(new, "shape", None) != tuple(leaf.shape):
+        raise TypeError(f"{where} returned {type(new).__name__} of shape "
+                        f"{getattr(new, 'shape', None)}, not an array of the leaf's shape")
+    return new
 
 
 def _is_array(leaf: Any) -> bool:
@@ -74,7 +116,7 @@ def reinit(tree: Any, key: jax.Array, rules: Mapping[Any, Callable] | Iterable[R
     Array([0., 0., 0., 0.], dtype=float32)
     """
     checks.key(key)
-    pairs = list(rules.items()) if isinstance(rules, Mapping) else [tuple(r) for r in rules]
+    pairs = _rules(rules)
     matchers = [(_matcher(pattern), init) for pattern, init in pairs]
     leaves, treedef = jax.tree_util.tree_flatten_with_path(tree)
     paths = [path_str(p) for p, _ in leaves]
@@ -86,7 +128,7 @@ def reinit(tree: Any, key: jax.Array, rules: Mapping[Any, Callable] | Iterable[R
             for i, (match, init) in enumerate(matchers):
                 if match(path, leaf):
                     used[i] = True
-                    new = init(path_key(key, path), leaf.shape, leaf.dtype)
+                    new = _apply(pairs[i], path, leaf, path_key(key, path))
                     break
         out.append(new)
     unused = [pairs[i][0] for i, u in enumerate(used) if not u]

@@ -274,20 +274,21 @@ def truncnorm_plan(mean, std, low, high, compute_dtype) -> tuple[tuple[str, str]
         beta = float(np.clip(np.float64(high - mean) / std, -_FAR, _FAR))
         w = float(min(np.float64(high - low) / std, _FAR))
     width = float(np.float64(high) - np.float64(low))
-    if alpha < 0 < beta:      # measured upwards from `low`
-        base, direction, c = low, 1.0, alpha
-    elif beta <= 0:           # mass at `high`: measured downwards from it
-        base, direction, c = high, -1.0, -beta
-    else:                     # mass at `low`
-        base, direction, c = low, 1.0, alpha
-    A, B = c * w, w * w
+    # Values grow with u, except for an interval above the mean, which is sampled as the
+    # mirror image of one below it (as the per-element path for traced bounds does).
+    flip = alpha > 0
+    # narrow: y is the relative position from the bound the values start at
+    base, direction, c = (high, -1.0, -beta) if flip else (low, 1.0, alpha)
+    A, B = c * w, w * w  # the density is exp(-(A y + B y^2 / 2)) at relative position y
     if abs(A) + B / 2 <= 1.0:
         J1 = float(_narrow_integral(np.float64(1.0), A, B))
         return _plan("narrow", affine(base, direction * width, width, dt), (A, B, J1), dt)
-    if alpha < 0 < beta:
+    if not flip and beta > 0:
         numbers = (special.erf(alpha / math.sqrt(2.0)), special.erf(beta / math.sqrt(2.0)))
         return _plan("central", affine(mean, std, width, dt), numbers, dt)
-    h = c  # distance of the near bound from the mean, in standard deviations (>= 0)
+    # one-sided: y is the distance from the bound nearer the mean, where the mass is;
+    # h is that bound's distance from the mean, in standard deviations (>= 0)
+    base, direction, h = (low, 1.0, alpha) if flip else (high, -1.0, -beta)
     factor = affine(base, direction * std, width, dt)
     if h < _DEEP_TAIL[dt]:
         return _plan("tail", factor, (special.ndtr(-h - w), special.ndtr(-h), -h, w), dt)

@@ -90,12 +90,14 @@ def _constant_val(val: Any) -> Any:
                 or val.dtype == jnp.bool_):
             raise TypeError(f"`val` must be real, got a traced {val.dtype}{list(val.shape)}")
         return val
-    if isinstance(val, (jax.core.Tracer, str, bytes)) or np.ndim(val) == 0:
+    if isinstance(val, (jax.core.Tracer, str, bytes)):
         return checks.real("val", val)
     try:
         array = np.asarray(val)
-    except ValueError:  # ragged nested lists
+    except (ValueError, TypeError):  # ragged nested lists
         raise TypeError(f"`val` must be a real number or an array of real numbers, got {val!r}") from None
+    if array.ndim == 0:
+        return checks.real("val", val)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"`val` must be a real number or an array of real numbers, got {val!r}")
     if array.dtype.kind == "f" and not np.isfinite(array).all():

@@ -102,6 +102,7 @@ class FanAxes:
         """The keywords that rebuild these axes (empty for the default), for repr and configs."""
         if self.is_default():
             return {}
+        out: dict[str, Any]
         if self.layout is not None:
             out = {"layout": self.layout}
         else:

@@ -98,8 +98,7 @@ def test_eye_gain(key):
 KERNELS = [(4,), (2, 3), (2, 3, 4)]  # even and odd sizes, 1-3 spatial dims
 
 
-@pytest.mark.parametrize("kernel,groups", [((4,), 1), ((2, 3), 2), ((2, 3, 4), 1), ((4, 4), 2), ((3,), 1)],
-                         ids=str)
+@pytest.mark.parametrize("kernel,groups", [((4,), 1), ((2, 3), 2), ((2, 3, 4), 1)], ids=str)
 def test_dirac_is_the_identity_of_a_flax_same_conv(kernel, groups, key):
     import flax.linen as nn
     conv = nn.Conv(4, kernel, padding="SAME", use_bias=False, feature_group_count=groups,

@@ -279,7 +279,7 @@ def _column_axes(h) -> FanAxes:
     return FanAxes((), (h["column_axis"],), ())
 
 
-@register(PREFIX + "orthogonal", uses_axes=True, axes_of=_column_axes)
+@register(PREFIX + "orthogonal", axes_of=_column_axes)
 def _orthogonal_law(h, shape, axes):
     if len(shape) < 2:
         raise ValueError(f"orthogonal needs at least 2 dimensions, got shape {shape}")
@@ -307,7 +307,7 @@ def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> _J
                                 "column_axis": checks.integer("column_axis", column_axis)}, dtype)
 
 
-@register(PREFIX + "delta_orthogonal", uses_axes=True)
+@register(PREFIX + "delta_orthogonal")
 def _delta_orthogonal_law(h, shape, axes):
     return factories._delta_orthogonal_law({"gain": h["scale"]}, shape, axes)
 

@@ -357,3 +357,33 @@ def test_hyperparameter_errors():
         jax_nn.glorot_uniform(0.5)
     with pytest.raises(ValueError, match=r"`column_axis` 2 is out of range for a 2-dimensional"):
         jax_nn.orthogonal(column_axis=2)(jax.random.key(0), (3, 3))
+
+
+def test_one_import_line_moves_a_flax_model_over(key):
+    """The same Flax module written against `initializers`, with jax's module and with
+    jax_nn: the same parameters (names, shapes, dtypes), deterministic ones equal."""
+    import flax.linen as nn
+
+    def model(initializers):
+        class Net(nn.Module):
+            @nn.compact
+            def __call__(self, tokens):
+                x = nn.Embed(50, 8, embedding_init=initializers.variance_scaling(
+                    1.0, "fan_in", "normal", out_axis=0))(tokens)
+                x = nn.Conv(8, (4,), kernel_init=initializers.delta_orthogonal(),
+                            bias_init=initializers.zeros)(x)
+                x = nn.Dense(16, kernel_init=initializers.he_normal(),
+                             bias_init=initializers.constant(0.1))(x)
+                return nn.Dense(4, kernel_init=initializers.orthogonal(), bias_init=initializers.ones)(x)
+        return Net()
+
+    tokens = jnp.arange(12).reshape(2, 6)
+    theirs = model(jnn).init(key, tokens)
+    ours = model(jax_nn).init(key, tokens)
+    assert jax.tree.structure(ours) == jax.tree.structure(theirs)
+    for a, b in zip(jax.tree.leaves(ours), jax.tree.leaves(theirs)):
+        assert a.shape == b.shape and a.dtype == b.dtype
+    p, q = ours["params"], theirs["params"]
+    for name in ("Conv_0", "Dense_0", "Dense_1"):
+        np.testing.assert_array_equal(p[name]["bias"], q[name]["bias"])
+    np.testing.assert_array_equal(p["Conv_0"]["kernel"] != 0, q["Conv_0"]["kernel"] != 0)

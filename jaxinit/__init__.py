@@ -6,7 +6,7 @@
 (784, 256)
 """
 
-from jaxinit import inplace, torch_defaults
+from jaxinit import inplace, jax_nn, torch_defaults
 from jaxinit._src.adapters import to_haiku
 from jaxinit._src.core import Initializer
 from jaxinit._src.generator import Generator
@@ -20,15 +20,16 @@ from jaxinit._src.laws import Distribution
 from jaxinit._src.registry import get
 from jaxinit._src.tree import path_key, reinit
 
-# Aliases under the names other libraries use.
-glorot_uniform, glorot_normal = xavier_uniform, xavier_normal
-he_uniform, he_normal = kaiming_uniform, kaiming_normal
+# Names only JAX and Keras use mean what they mean there: jax's laws (truncated normals for
+# *_normal), with jax's signatures. torch's xavier_* / kaiming_* keep torch's laws.
+glorot_uniform, glorot_normal = jax_nn.glorot_uniform, jax_nn.glorot_normal
+he_uniform, he_normal = jax_nn.he_uniform, jax_nn.he_normal
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Distribution", "Generator", "Initializer", "get", "glorot_normal", "glorot_uniform",
-    "he_normal", "he_uniform", "inplace", "path_key", "reinit", "to_haiku", "torch_defaults", "calculate_correct_fan", "calculate_fan_in_and_fan_out",
+    "he_normal", "he_uniform", "inplace", "jax_nn", "path_key", "reinit", "to_haiku", "torch_defaults", "calculate_correct_fan", "calculate_fan_in_and_fan_out",
     "calculate_gain", "constant", "delta_orthogonal", "dirac", "eye", "kaiming_normal",
     "kaiming_uniform", "lecun_normal", "lecun_uniform", "normal", "ones", "orthogonal", "sparse",
     "trunc_normal", "uniform", "variance_scaling", "xavier_normal", "xavier_uniform", "zeros",

@@ -4,11 +4,12 @@
 >>> from jaxinit import inplace as init
 >>> w = np.empty((3, 5), np.float32)
 >>> _ = init.manual_seed(0)
->>> init.xavier_uniform_(w, gain=init.calculate_gain("relu"), layout="torch") is w
+>>> init.xavier_uniform_(w, gain=init.calculate_gain("relu")) is w
 True
 
-The default layout is JAX/Flax ``(in, out)``; pass ``layout="torch"`` for ``(out, in, *spatial)``
-arrays (Equinox stores Linear and Conv weights that way) to reproduce torch's laws exactly.
+The layout follows the array: torch's ``(out, in, *spatial)`` for NumPy and JAX arrays (this is
+torch's API: torch code gets torch's laws), Flax's ``(*spatial, in, out)`` for an
+``nnx.Variable``; an explicit ``layout``, ``in_axis`` or ``out_axis`` wins.
 """
 
 from jaxinit._src.fans import calculate_gain

@@ -181,10 +181,12 @@ def test_config_round_trip(init):
 
 
 def test_names_and_aliases():
-    assert jaxinit.get("glorot_uniform") == jaxinit.xavier_uniform()
-    assert jaxinit.get("he_normal", mode="fan_out") == jaxinit.kaiming_normal(mode="fan_out")
+    # names only JAX/Keras use mean jax's laws; torch's names keep torch's
+    assert jaxinit.get("glorot_uniform") == jaxinit.jax_nn.glorot_uniform()
+    assert jaxinit.get("he_normal", batch_axis=0) == jaxinit.jax_nn.he_normal(batch_axis=0)
+    assert jaxinit.get("truncated_normal", stddev=0.02) == jaxinit.jax_nn.truncated_normal(0.02)
     assert jaxinit.get("kaiming_uniform_", a=1.0) == jaxinit.kaiming_uniform(a=1.0)
-    assert jaxinit.glorot_normal is jaxinit.xavier_normal and jaxinit.he_uniform is jaxinit.kaiming_uniform
+    assert jaxinit.glorot_normal is jaxinit.jax_nn.glorot_normal and jaxinit.he_uniform is jaxinit.jax_nn.he_uniform
     init = jaxinit.orthogonal()
     assert jaxinit.get(init) is init
     with pytest.raises(ValueError, match=r"unknown initializer 'xavier'; valid names: .*kaiming_normal.*he_uniform"):

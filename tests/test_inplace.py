@@ -8,18 +8,18 @@ import jaxinit
 from jaxinit import inplace as init
 from conftest import ks_pvalue
 
-SHIMS = [  # (shim call, the factory it adapts)
+SHIMS = [  # (shim call, the factory it adapts; arrays are filled in torch's layout)
     (lambda t, **kw: init.uniform_(t, -2.0, 3.0, **kw), jaxinit.uniform(-2.0, 3.0)),
     (lambda t, **kw: init.normal_(t, 1.0, 0.5, **kw), jaxinit.normal(1.0, 0.5)),
     (lambda t, **kw: init.trunc_normal_(t, 0.0, 1.0, -1.0, 1.0, **kw), jaxinit.trunc_normal(0.0, 1.0, -1.0, 1.0)),
-    (lambda t, **kw: init.xavier_uniform_(t, 2.0, **kw), jaxinit.xavier_uniform(2.0)),
-    (lambda t, **kw: init.xavier_normal_(t, **kw), jaxinit.xavier_normal()),
-    (lambda t, **kw: init.kaiming_uniform_(t, 0.1, "fan_out", "relu", **kw), jaxinit.kaiming_uniform(0.1, "fan_out", "relu")),
+    (lambda t, **kw: init.xavier_uniform_(t, 2.0, **kw), jaxinit.xavier_uniform(2.0, layout="torch")),
+    (lambda t, **kw: init.xavier_normal_(t, **kw), jaxinit.xavier_normal(layout="torch")),
+    (lambda t, **kw: init.kaiming_uniform_(t, 0.1, "fan_out", "relu", **kw), jaxinit.kaiming_uniform(0.1, "fan_out", "relu", layout="torch")),
     (lambda t, **kw: init.kaiming_normal_(t, layout="torch", **kw), jaxinit.kaiming_normal(layout="torch")),
-    (lambda t, **kw: init.lecun_uniform_(t, **kw), jaxinit.lecun_uniform()),
-    (lambda t, **kw: init.lecun_normal_(t, **kw), jaxinit.lecun_normal()),
-    (lambda t, **kw: init.orthogonal_(t, 0.5, **kw), jaxinit.orthogonal(0.5)),
-    (lambda t, **kw: init.sparse_(t, 0.2, 0.1, **kw), jaxinit.sparse(0.2, 0.1)),
+    (lambda t, **kw: init.lecun_uniform_(t, **kw), jaxinit.lecun_uniform(layout="torch")),
+    (lambda t, **kw: init.lecun_normal_(t, **kw), jaxinit.lecun_normal(layout="torch")),
+    (lambda t, **kw: init.orthogonal_(t, 0.5, **kw), jaxinit.orthogonal(0.5, layout="torch")),
+    (lambda t, **kw: init.sparse_(t, 0.2, 0.1, **kw), jaxinit.sparse(0.2, 0.1, layout="torch")),
 ]
 
 
@@ -49,7 +49,7 @@ def test_numpy_arrays_are_filled_in_place():
     w = np.zeros((64, 32), np.float32)
     out = init.kaiming_uniform_(w, generator=jax.random.key(0))
     assert out is w and w.any()
-    assert ks_pvalue(w, jaxinit.kaiming_uniform().distribution(w.shape)) > 1e-4
+    assert ks_pvalue(w, jaxinit.kaiming_uniform(layout="torch").distribution(w.shape)) > 1e-4
     w64 = np.zeros((300, 300))
     init.normal_(w64, std=2.0, generator=jax.random.key(1))
     assert w64.dtype == np.float64 and abs(w64.std() - 2.0) < 0.02

@@ -33,6 +33,8 @@ class Spec:
     random: bool = True       # needs a floating dtype and a key
     fan_based: bool = False   # zero-element shapes warn, as torch does
     uses_axes: bool = False   # takes layout / in_axis / out_axis / batch_axis
+    # the axes follow from the hyperparameters (jax_nn's ``column_axis``), not from keywords
+    axes_of: Callable[[dict], FanAxes] | None = None
 
 
 SPECS: dict[str, Spec] = {}
@@ -85,6 +87,8 @@ class Initializer:
         self._name = name
         self._hyper = dict(hyper)
         self._dtype = dtype
+        if spec.axes_of is not None:
+            axes = spec.axes_of(self._hyper)
         self._axes = axes if axes is not None else FanAxes()
 
     # -- value semantics -------------------------------------------------------------
@@ -104,7 +108,8 @@ class Initializer:
 
     def to_config(self) -> dict[str, Any]:
         """A plain dict ``{"name": ..., **keywords}`` that rebuilds this initializer."""
-        config = {"name": self._name, **self._hyper, **self._axes.kwargs()}
+        axes = {} if SPECS[self._name].axes_of is not None else self._axes.kwargs()
+        config = {"name": self._name, **self._hyper, **axes}
         if self._dtype is not None:
             config["dtype"] = self._dtype.name
         return config
@@ -186,7 +191,7 @@ def _check_reach(law: Distribution, reach: Any, dtype: np.dtype) -> None:
 
 def _check_finite(law: Distribution, numbers: tuple, compute: np.dtype, dtype: np.dtype) -> None:
     """Every constant handed to the kernel must be finite in the compute dtype."""
-    if all(not isinstance(n, np.ndarray) or np.isfinite(n) for n in numbers if n is not None):
+    if all(not isinstance(n, np.ndarray) or np.isfinite(n).all() for n in numbers if n is not None):
         return
     raise ValueError(f"the law {law} needs intermediate values beyond the {compute.name} range "
                      f"in which jaxinit computes {dtype.name} values (a std or gain larger than "
@@ -242,9 +247,11 @@ def _pack(law: Distribution, shape: tuple, dtype: np.dtype, compute: np.dtype,
     if family == "constant":
         return (), (constant_value(law.value, dtype),)
     if family == "eye":
-        return (), ()
+        return (), (constant_value(law.gain, dtype, "gain"),)
     if family == "dirac":
-        return (law.groups, axes.matrix_layout(len(shape))), ()
+        # torch puts the one at k // 2, the identity of a symmetric padding of k // 2; Flax's
+        # padding="SAME" pads (k - 1) // 2 before, so its identity has the one there
+        return (law.groups, axes.matrix_layout(len(shape)), axes.layout == "torch"), ()
     if family in ("orthogonal", "delta_orthogonal"):
         _check_reach(law, abs(law.gain), dtype)  # entries of an orthogonal matrix are in [-1, 1]
         return (axes.matrix_layout(len(shape)),), (_as(law.gain, compute),)
@@ -272,18 +279,26 @@ def draw(law: Distribution, key: Any, shape: tuple, dtype: np.dtype, sharding: A
                        sharding=sharding)
 
 
-def constant_value(value: Any, dtype: np.dtype) -> Any:
-    """``value`` as a ``dtype`` scalar: an error, never a silent inf or truncation."""
+def constant_value(value: Any, dtype: np.dtype, name: str = "val") -> Any:
+    """``value`` (a scalar or an array that broadcasts) in ``dtype``: an error naming the
+    argument, never a silent inf or truncation."""
     if isinstance(value, jax.core.Tracer):
         return value.astype(dtype)
+    source = np.asarray(value)
     with np.errstate(over="ignore", invalid="ignore"):  # reported below, in words
-        cast = np.asarray(value).astype(dtype)
+        cast = source.astype(dtype)
     if jnp.issubdtype(dtype, jnp.floating):
-        if not np.isfinite(cast):
-            raise ValueError(f"`val` {value!r} is not finite in {dtype.name}")
-    elif float(cast) != float(value):
-        raise ValueError(f"`val` {value!r} cannot be represented exactly in {dtype.name} "
-                         f"(it would become {cast.item()!r})")
+        if not np.isfinite(cast).all():
+            raise ValueError(f"`{name}` {value!r} is not finite in {dtype.name}")
+        return cast
+    with np.errstate(over="ignore", invalid="ignore"):
+        exact = cast.astype(source.dtype) == source
+    if not exact.all():
+        bad = np.argwhere(~exact)[0] if source.ndim else ()
+        what = f"{value!r}" if not source.ndim else f"entry {tuple(int(i) for i in bad)} " \
+            f"({source[tuple(bad)].item()!r}) of {value!r}"
+        raise ValueError(f"`{name}` {what} cannot be represented exactly in {dtype.name} "
+                         f"(it would become {cast[tuple(bad)].item()!r})")
     return cast
 
 
@@ -473,7 +488,8 @@ def _constant(words, numbers, static, shape, dtype):
 
 
 def _eye(words, numbers, static, shape, dtype):
-    return jnp.eye(shape[0], shape[1], dtype=dtype)
+    (gain,) = numbers
+    return jnp.where(jnp.eye(shape[0], shape[1], dtype=jnp.bool_), gain, jnp.zeros((), dtype))
 
 
 def _matrix_view(shape, layout):
@@ -489,22 +505,24 @@ def _unview(array, ordered, layout):
     return jnp.transpose(array.reshape(ordered), np.argsort(layout[0]))
 
 
-def _centre_mask(full_shape, receptive):
-    """True at the centre of the trailing receptive-field axes of ``full_shape``."""
+def _centre_mask(full_shape, receptive, torch_centre=False):
+    """True at the centre of the trailing receptive-field axes of ``full_shape``: index
+    ``(k - 1) // 2`` of a size-``k`` axis (jax's and Flax's), or ``k // 2`` (torch's)."""
     mask = jnp.ones(full_shape, jnp.bool_)
     first = len(full_shape) - len(receptive)
     for k, size in enumerate(receptive):
-        mask = mask & (lax.broadcasted_iota(jnp.int32, full_shape, first + k) == size // 2)
+        centre = size // 2 if torch_centre else (size - 1) // 2
+        mask = mask & (lax.broadcasted_iota(jnp.int32, full_shape, first + k) == centre)
     return mask
 
 
 def _dirac(words, numbers, static, shape, dtype):
-    groups, layout = static
+    groups, layout, torch_centre = static
     ordered, (b, o, i), receptive = _matrix_view(shape, layout)
     full = (b, o, i, *receptive)
     out_idx = lax.broadcasted_iota(jnp.int32, full, 1)
     in_idx = lax.broadcasted_iota(jnp.int32, full, 2)
-    ones = (in_idx == out_idx % (o // groups)) & _centre_mask(full, receptive)
+    ones = (in_idx == out_idx % (o // groups)) & _centre_mask(full, receptive, torch_centre)
     return _unview(ones.astype(dtype), ordered, layout)
 
 

@@ -90,7 +90,9 @@ class FanAxes:
 
     @classmethod
     def make(cls, layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
-             batch_axis: Any = ()) -> "FanAxes":
+             batch_axis: Any = (), *, overlapping: bool = False) -> "FanAxes":
+        """``overlapping=True`` lets the groups share axes (and name an axis twice), as
+        ``jax.nn.initializers`` allows; such axes only make sense with :meth:`jax_fans`."""
         if layout is not None:
             checks.choice("layout", layout, LAYOUTS)
             if in_axis is not None or out_axis is not None:
@@ -100,7 +102,8 @@ class FanAxes:
         axes = cls(_axes_tuple("in_axis", default_in if in_axis is None else in_axis),
                    _axes_tuple("out_axis", default_out if out_axis is None else out_axis),
                    _axes_tuple("batch_axis", batch_axis), layout)
-        axes._check_overlap(None)
+        if not overlapping:
+            axes._check_overlap(None)
         return axes
 
     def is_default(self) -> bool:
@@ -110,11 +113,16 @@ class FanAxes:
         """The keywords that rebuild these axes (empty for the default), for repr and configs."""
         if self.is_default():
             return {}
+        out: dict[str, Any]
         if self.layout is not None:
             out = {"layout": self.layout}
         else:
             unwrap = lambda t: t[0] if len(t) == 1 else t  # noqa: E731
-            out = {"in_axis": unwrap(self.in_axes), "out_axis": unwrap(self.out_axes)}
+            out = {}
+            if self.in_axes != FanAxes.in_axes:
+                out["in_axis"] = unwrap(self.in_axes)
+            if self.out_axes != FanAxes.out_axes:
+                out["out_axis"] = unwrap(self.out_axes)
         if self.batch_axes:
             out["batch_axis"] = self.batch_axes[0] if len(self.batch_axes) == 1 else self.batch_axes
         return out
@@ -155,6 +163,38 @@ class FanAxes:
         fan_in = math.prod(shape[i] for i in in_axes) * receptive
         fan_out = math.prod(shape[i] for i in out_axes) * receptive
         return int(fan_in), int(fan_out)
+
+    def jax_fans(self, shape: Sequence[int]) -> tuple[float, float]:
+        """``(fan_in, fan_out)`` computed as ``jax.nn.initializers`` computes them, as floats.
+
+        The receptive field is the size of the whole shape divided by the sizes of the in,
+        out and batch groups, so axes may overlap: Flax's default embedding init names axis 0
+        as outputs and leaves inputs on axis -2, and a ``(vocab, features)`` table gets
+        ``fan_in = features``. 0-D and 1-D shapes work with explicit axes (``in_axis=[0]``,
+        ``out_axis=[]``); the defaults -2 / -1 need two dimensions.
+        """
+        shape = tuple(shape)
+        ndim = len(shape)
+        if ndim < 2 and self.in_axes == (-2,):
+            raise ValueError(f"fan in and fan out of a {ndim}-dimensional shape {shape} need explicit "
+                             f"axes: the default in_axis=-2 needs at least 2 dimensions (e.g. pass "
+                             f"in_axis=[0], out_axis=[] for a 1-dimensional shape)")
+        for name, axes in (("in_axis", self.in_axes), ("out_axis", self.out_axes),
+                           ("batch_axis", self.batch_axes)):
+            for axis in axes:
+                if not -ndim <= axis < ndim:
+                    raise ValueError(f"`{name}` {axis} is out of range for a {ndim}-dimensional "
+                                     f"shape {shape}")
+        in_size = math.prod(shape[a] for a in self.in_axes)
+        out_size = math.prod(shape[a] for a in self.out_axes)
+        batch_size = math.prod(shape[a] for a in self.batch_axes)
+        if in_size and out_size and batch_size:
+            # jax's arithmetic, in jax's order, so that fractional fans round alike
+            receptive = math.prod(shape) / in_size / out_size / batch_size
+        else:  # a zero-size group (jax divides by zero): the unnamed axes are the receptive field
+            named = {a % ndim for a in self.in_axes + self.out_axes + self.batch_axes}
+            receptive = float(math.prod(d for i, d in enumerate(shape) if i not in named))
+        return in_size * receptive, out_size * receptive
 
     def matrix_layout(self, ndim: int) -> tuple[tuple[int, ...], tuple[int, int, int]]:
         """The axis order (batch..., out..., in..., receptive...) that views a weight as torch's

@@ -8,6 +8,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxinit._src import checks
 from jaxinit._src.core import Initializer, register
@@ -33,23 +34,93 @@ def _make(name: str, hyper: dict, dtype: Any, axes: FanAxes | None = None) -> In
     return Initializer(name, hyper, dtype, axes)
 
 
+DTYPE_DOC = """
+    ``dtype`` (keyword) is the default dtype of the result (``None``: JAX's default float
+    dtype); a dtype passed to the call wins.
+"""
+AXES_DOC = """
+    Keywords shared by the factories that need to know which axes are which:
+
+    * ``layout``: ``None``, ``"flax"`` or ``"jax"`` for JAX's layout (inputs on axis -2,
+      outputs on axis -1, every other axis receptive field: Dense ``(in, out)``, Conv
+      ``(*spatial, in, out)``); ``"torch"`` for ``(out, in, *spatial)`` (torch, Equinox).
+    * ``in_axis``, ``out_axis``: an axis or a sequence of axes holding the inputs and the
+      outputs (einsum and attention kernels); not together with ``layout``.
+    * ``batch_axis``: axes left out of both fans, e.g. a leading group axis; structured
+      initializers draw an independent matrix for every index of them.
+    * ``dtype``: the default dtype of the result (``None``: JAX's default float dtype); a
+      dtype passed to the call wins.
+"""
+
+
+def _shared_doc(text: str):
+    """Append a shared paragraph to a factory's docstring."""
+    def wrap(factory):
+        factory.__doc__ = factory.__doc__.rstrip() + "\n" + text
+        return factory
+    return wrap
+
+
 # -- constant fills --------------------------------------------------------------------
 
 @register("constant", random=False)
 def _constant_law(h, shape, axes):
-    return Distribution("constant", value=h["val"])
+    value = h["val"]
+    if isinstance(value, tuple) or isinstance(value, jax.core.Tracer) and value.ndim:
+        value_shape = np.shape(value) if isinstance(value, jax.core.Tracer) else np.asarray(value).shape
+        try:
+            fits = np.broadcast_shapes(value_shape, shape) == shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"`val` of shape {value_shape} does not broadcast to shape {shape}")
+    return Distribution("constant", value=value)
 
 
+def _frozen(array: np.ndarray) -> Any:
+    """An array as nested tuples of Python numbers: hashable, comparable, exact."""
+    if array.ndim == 0:
+        return array.item()
+    return tuple(_frozen(a) for a in array)
+
+
+def _constant_val(val: Any) -> Any:
+    if isinstance(val, jax.core.Tracer) and val.ndim:
+        if not (jnp.issubdtype(val.dtype, jnp.integer) or jnp.issubdtype(val.dtype, jnp.floating)
+                or val.dtype == jnp.bool_):
+            raise TypeError(f"`val` must be real, got a traced {val.dtype}{list(val.shape)}")
+        return val
+    if isinstance(val, (jax.core.Tracer, str, bytes)):
+        return checks.real("val", val)
+    try:
+        array = np.asarray(val)
+    except (ValueError, TypeError):  # ragged nested lists
+        raise TypeError(f"`val` must be a real number or an array of real numbers, got {val!r}") from None
+    if array.ndim == 0:
+        return checks.real("val", val)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"`val` must be a real number or an array of real numbers, got {val!r}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"`val` must be finite, got {val!r}")
+    return _frozen(array)
+
+
+@_shared_doc(DTYPE_DOC)
 def constant(val: Any, *, dtype: Any = None) -> Initializer:
-    """Fill with the scalar ``val``. Works for float, integer and bool dtypes; a value the
-    dtype cannot hold exactly (0.5 into int32) is an error, not a silent truncation.
+    """Fill with ``val``: a scalar, or an array (or nested lists) that broadcasts to the
+    shape, as in ``jax.nn.initializers.constant``, Keras and Haiku. Works for float, integer
+    and bool dtypes; a value the dtype cannot hold exactly (0.5 into int32) is an error, not
+    a silent truncation.
 
     >>> import jax, jaxinit
     >>> jaxinit.constant(0.3)(jax.random.key(0), (2, 2))
     Array([[0.3, 0.3],
            [0.3, 0.3]], dtype=float32)
+    >>> jaxinit.constant([1, 2, 3])(jax.random.key(0), (2, 3), jax.numpy.int32)
+    Array([[1, 2, 3],
+           [1, 2, 3]], dtype=int32)
     """
-    return _make("constant", {"val": checks.real("val", val)}, dtype)
+    return _make("constant", {"val": _constant_val(val)}, dtype)
 
 
 def _fixed(name: str, value: float, doc: str):
@@ -59,7 +130,7 @@ def _fixed(name: str, value: float, doc: str):
         return _make(name, {}, dtype)
 
     factory.__name__ = factory.__qualname__ = name
-    factory.__doc__ = doc
+    factory.__doc__ = doc.rstrip() + "\n" + DTYPE_DOC
     return factory
 
 
@@ -84,6 +155,7 @@ def _uniform_law(h, shape, axes):
     return Distribution("uniform", low=h["a"], high=h["b"])
 
 
+@_shared_doc(DTYPE_DOC)
 def uniform(a: float = 0.0, b: float = 1.0, *, dtype: Any = None) -> Initializer:
     r"""Values from :math:`\mathcal{U}(a, b)`.
 
@@ -103,6 +175,7 @@ def _normal_law(h, shape, axes):
     return Distribution("normal", mean=h["mean"], std=h["std"])
 
 
+@_shared_doc(DTYPE_DOC)
 def normal(mean: float = 0.0, std: float = 1.0, *, dtype: Any = None) -> Initializer:
     r"""Values from :math:`\mathcal{N}(\text{mean}, \text{std}^2)`.
 
@@ -120,13 +193,15 @@ def _trunc_normal_law(h, shape, axes):
     return Distribution("truncated_normal", mean=h["mean"], std=h["std"], low=h["a"], high=h["b"])
 
 
+@_shared_doc(DTYPE_DOC)
 def trunc_normal(mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
                  dtype: Any = None) -> Initializer:
     r"""Values from :math:`\mathcal{N}(\text{mean}, \text{std}^2)` conditioned on :math:`[a, b]`.
 
-    ``a`` and ``b`` are **absolute** bounds, as in ``torch.nn.init.trunc_normal_``; in
-    ``jax.nn.initializers.truncated_normal(stddev, lower, upper)`` the bounds are in units of
-    the standard deviation, and its ``stddev`` is the std *after* truncation. Sampling is by
+    ``a`` and ``b`` are **absolute** bounds and ``std`` is the std of the normal *before*
+    truncation, as in ``torch.nn.init.trunc_normal_``. ``jax.nn.initializers.truncated_normal
+    (stddev, dtype, lower, upper)`` (:func:`jaxinit.jax_nn.truncated_normal`) also takes the std
+    before truncation, but its bounds are in units of ``stddev`` and its mean is 0. Sampling is by
     inverse CDF on the tail nearer the bounds, so it is exact for any ``a < b``, including
     far tails such as ``a=5, b=6``: no rejection, no clamping pile-ups, no inf or NaN.
 
@@ -149,7 +224,7 @@ def _fan_args(layout, in_axis, out_axis, batch_axis) -> FanAxes:
 @register("variance_scaling", fan_based=True, uses_axes=True)
 def _variance_scaling_law(h, shape, axes):
     mode, distribution = h["mode"], h["distribution"]
-    n = _nonzero_fan(fan_for_mode(*axes.fans(shape), mode), mode, shape)
+    n = _nonzero_fan(fan_for_mode(*axes.jax_fans(shape), mode), mode, shape)
     if distribution == "uniform":
         bound = _sqrt(3.0 * h["scale"] / n)
         return Distribution("uniform", low=-bound, high=bound)
@@ -160,6 +235,7 @@ def _variance_scaling_law(h, shape, axes):
     return Distribution("truncated_normal", mean=0.0, std=std, low=-2.0 * std, high=2.0 * std)
 
 
+@_shared_doc(AXES_DOC)
 def variance_scaling(scale: float = 1.0, mode: str = "fan_in", distribution: str = "normal", *,
                      layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
                      batch_axis: Any = (), dtype: Any = None) -> Initializer:
@@ -173,17 +249,24 @@ def variance_scaling(scale: float = 1.0, mode: str = "fan_in", distribution: str
     * ``truncated_normal``: a normal cut at :math:`\pm 2\sigma`, with :math:`\sigma` chosen
       so that the std *after* truncation is :math:`\sqrt{\text{scale}/n}`.
 
-    Axis conventions as in :func:`calculate_fan_in_and_fan_out`.
+    The fans are computed exactly as jax computes them (:meth:`FanAxes.jax_fans`): the
+    receptive field is the shape's size divided by the sizes of the in, out and batch axes,
+    so the groups may overlap (Flax's embedding init ``variance_scaling(1.0, "fan_in",
+    "normal", out_axis=0)`` on a ``(vocab, features)`` table is :math:`\mathcal{N}(0,
+    1/\text{features})`), and 0-D and 1-D shapes work with explicit axes (``in_axis=[0],
+    out_axis=[]``). :func:`jaxinit.jax_nn.variance_scaling` has jax's signature.
 
     >>> import jaxinit
     >>> jaxinit.variance_scaling(2.0, "fan_in", "uniform").distribution((6, 5))
     Distribution(family='uniform', low=-1.0, high=1.0)
+    >>> jaxinit.variance_scaling(1.0, "fan_in", "normal", out_axis=0).distribution((1000, 4))
+    Distribution(family='normal', mean=0.0, std=0.5)
     """
     scale = checks.positive("scale", scale)
     checks.choice("mode", mode, FAN_MODES)
     checks.choice("distribution", distribution, DISTRIBUTIONS)
     return _make("variance_scaling", {"scale": scale, "mode": mode, "distribution": distribution},
-                 dtype, _fan_args(layout, in_axis, out_axis, batch_axis))
+                 dtype, FanAxes.make(layout, in_axis, out_axis, batch_axis, overlapping=True))
 
 
 @register("xavier_uniform", fan_based=True, uses_axes=True)
@@ -201,6 +284,7 @@ def _xavier_normal_law(h, shape, axes):
     return Distribution("normal", mean=0.0, std=std)
 
 
+@_shared_doc(AXES_DOC)
 def xavier_uniform(gain: float = 1.0, *, layout: str | None = None, in_axis: Any = None,
                    out_axis: Any = None, batch_axis: Any = (), dtype: Any = None) -> Initializer:
     r"""Glorot/Xavier uniform (Glorot & Bengio, 2010): :math:`\mathcal{U}(-a, a)` with
@@ -216,6 +300,7 @@ def xavier_uniform(gain: float = 1.0, *, layout: str | None = None, in_axis: Any
                  _fan_args(layout, in_axis, out_axis, batch_axis))
 
 
+@_shared_doc(AXES_DOC)
 def xavier_normal(gain: float = 1.0, *, layout: str | None = None, in_axis: Any = None,
                   out_axis: Any = None, batch_axis: Any = (), dtype: Any = None) -> Initializer:
     r"""Glorot/Xavier normal (Glorot & Bengio, 2010): :math:`\mathcal{N}(0, \text{std}^2)` with
@@ -262,6 +347,7 @@ def _kaiming_hyper(a, mode, nonlinearity) -> dict:
     return {"a": a, "mode": mode, "nonlinearity": nonlinearity}
 
 
+@_shared_doc(AXES_DOC)
 def kaiming_uniform(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
                     layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
                     batch_axis: Any = (), dtype: Any = None) -> Initializer:
@@ -283,6 +369,7 @@ def kaiming_uniform(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "l
                  _fan_args(layout, in_axis, out_axis, batch_axis))
 
 
+@_shared_doc(AXES_DOC)
 def kaiming_normal(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
                    layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
                    batch_axis: Any = (), dtype: Any = None) -> Initializer:
@@ -313,6 +400,7 @@ def _lecun_normal_law(h, shape, axes):
     return Distribution("normal", mean=0.0, std=std)
 
 
+@_shared_doc(AXES_DOC)
 def lecun_uniform(*, layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
                   batch_axis: Any = (), dtype: Any = None) -> Initializer:
     r"""LeCun uniform (LeCun et al., 1998): :math:`\mathcal{U}(-\sqrt{3/\text{fan\_in}}, \sqrt{3/\text{fan\_in}})`.
@@ -324,13 +412,14 @@ def lecun_uniform(*, layout: str | None = None, in_axis: Any = None, out_axis: A
     return _make("lecun_uniform", {}, dtype, _fan_args(layout, in_axis, out_axis, batch_axis))
 
 
+@_shared_doc(AXES_DOC)
 def lecun_normal(*, layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
                  batch_axis: Any = (), dtype: Any = None) -> Initializer:
     r"""LeCun normal (LeCun et al., 1998): :math:`\mathcal{N}(0, 1/\text{fan\_in})`.
 
     A plain normal, as the flint document defines it. ``jax.nn.initializers.lecun_normal``
-    is a *truncated* normal with the same variance; use
-    ``variance_scaling(1.0, "fan_in", "truncated_normal")`` for that law.
+    is a *truncated* normal with the same variance: that law is
+    :func:`jaxinit.jax_nn.lecun_normal`.
 
     >>> import jaxinit
     >>> jaxinit.lecun_normal().distribution((4, 9))
@@ -345,19 +434,24 @@ def lecun_normal(*, layout: str | None = None, in_axis: Any = None, out_axis: An
 def _eye_law(h, shape, axes):
     if len(shape) != 2:
         raise ValueError(f"eye needs a 2-dimensional shape, got shape {shape}")
-    return Distribution("eye")
+    return Distribution("eye", gain=h["gain"])
 
 
-def eye(*, dtype: Any = None) -> Initializer:
-    """The identity matrix; a non-square shape gets the identity padded with zeros, so a Dense
-    layer passes on as many of its inputs as it can. 2-D shapes only.
+@_shared_doc(DTYPE_DOC)
+def eye(*, gain: float = 1.0, dtype: Any = None) -> Initializer:
+    """The identity matrix times ``gain`` (Keras' and Haiku's ``Identity(gain)``); a
+    non-square shape gets the identity padded with zeros, so a Dense layer passes on as many
+    of its inputs as it can. 2-D shapes only.
 
     >>> import jax, jaxinit
     >>> jaxinit.eye()(jax.random.key(0), (2, 3))
     Array([[1., 0., 0.],
            [0., 1., 0.]], dtype=float32)
+    >>> jaxinit.eye(gain=0.5)(jax.random.key(0), (2, 2))
+    Array([[0.5, 0. ],
+           [0. , 0.5]], dtype=float32)
     """
-    return _make("eye", {}, dtype)
+    return _make("eye", {"gain": checks.real("gain", gain)}, dtype)
 
 
 def _conv_channels(name: str, shape: tuple, axes: FanAxes) -> tuple[int, int]:
@@ -377,14 +471,18 @@ def _dirac_law(h, shape, axes):
     return Distribution("dirac", groups=h["groups"])
 
 
+@_shared_doc(AXES_DOC)
 def dirac(groups: int = 1, *, layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
           batch_axis: Any = (), dtype: Any = None) -> Initializer:
     """The Dirac delta for 3-, 4- and 5-D convolution kernels: a convolution with this kernel
     passes as many input channels through unchanged as it can (per group when ``groups > 1``).
 
     Output channel ``g * (out // groups) + d`` gets a one at input channel ``d`` and the centre
-    of the spatial window. In the default layout ``(*spatial, in, out)`` a Flax ``nn.Conv``
-    (with ``feature_group_count=groups``) using this kernel and ``padding='SAME'`` is the identity.
+    of the spatial window. In the default layout ``(*spatial, in, out)`` the centre of a size-k
+    axis is ``(k - 1) // 2``, so a Flax ``nn.Conv`` (with ``feature_group_count=groups``) using
+    this kernel and ``padding='SAME'`` is the identity, for even kernel sizes too. With
+    ``layout="torch"`` it is exactly ``torch.nn.init.dirac_`` (centre ``k // 2``: the identity of
+    a torch conv with ``padding=k // 2``, on the first outputs for even ``k``).
 
     >>> import jax, jaxinit
     >>> k = jaxinit.dirac()(jax.random.key(0), (3, 2, 2))
@@ -404,6 +502,7 @@ def _orthogonal_law(h, shape, axes):
     return Distribution("orthogonal", gain=h["gain"])
 
 
+@_shared_doc(AXES_DOC)
 def orthogonal(gain: float = 1.0, *, layout: str | None = None, in_axis: Any = None,
                out_axis: Any = None, batch_axis: Any = (), dtype: Any = None) -> Initializer:
     r"""A (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2013).
@@ -431,11 +530,14 @@ def _delta_orthogonal_law(h, shape, axes):
     return Distribution("delta_orthogonal", gain=h["gain"])
 
 
+@_shared_doc(AXES_DOC)
 def delta_orthogonal(gain: float = 1.0, *, layout: str | None = None, in_axis: Any = None,
                      out_axis: Any = None, batch_axis: Any = (), dtype: Any = None) -> Initializer:
     """Delta-orthogonal for 3-, 4- and 5-D convolution kernels (Xiao et al., 2018): an
-    orthogonal ``(in, out)`` matrix times ``gain`` at the spatial centre, zeros elsewhere,
-    as ``jax.nn.initializers.delta_orthogonal``. Needs input channels <= output channels.
+    orthogonal ``(in, out)`` matrix times ``gain`` at the spatial centre (index ``(k - 1) // 2``
+    of a size-k axis), zeros elsewhere, as ``jax.nn.initializers.delta_orthogonal``: a Flax
+    ``nn.Conv(padding="SAME")`` with this kernel multiplies every position by that matrix.
+    Needs input channels <= output channels.
 
     >>> import jax, jaxinit
     >>> k = jaxinit.delta_orthogonal()(jax.random.key(0), (3, 3, 4, 4))
@@ -459,6 +561,7 @@ def _sparse_law(h, shape, axes):
                         zeros_per_input=int(math.ceil(h["sparsity"] * n_out)))
 
 
+@_shared_doc(AXES_DOC)
 def sparse(sparsity: float, std: float = 0.01, *, layout: str | None = None, in_axis: Any = None,
            out_axis: Any = None, batch_axis: Any = (), dtype: Any = None) -> Initializer:
     r"""A sparse 2-D matrix (Martens, 2010): for every input unit, ``ceil(sparsity * n_out)``

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 import jax
@@ -74,20 +76,49 @@ def _draw(shape: tuple, dtype: Any, init: Initializer, generator: Any) -> jax.Ar
 
 
 _FILL_DOC = """
-
     ``tensor`` may be a ``jax.Array`` (a new array is returned: JAX arrays cannot change),
     a ``numpy.ndarray`` or a ``flax.nnx.Variable`` (both are also updated in place and
     returned). Without ``jax_enable_x64`` a float64 NumPy array gets exact deterministic fills
     and a float32 random draw (an error where float32 cannot honour the law). ``generator`` is a JAX key, a :class:`jaxinit.Generator`, an ``nnx.Rngs``, or
     ``None`` for the default generator (see :func:`manual_seed`; not allowed inside ``jit``).
 """
+_LAYOUT_RULE = """
+    The layout follows the array: torch's ``(out, in, *spatial)`` for NumPy and JAX arrays,
+    Flax's ``(*spatial, in, out)`` for an ``nnx.Variable``; an explicit ``layout``, ``in_axis``
+    or ``out_axis`` wins.
+"""
+
+
+def _law_text(factory) -> str:
+    """The factory's docstring up to its examples: the summary and the formula."""
+    text = factory.__doc__.split(">>>", 1)[0].rstrip()
+    return re.sub(r"\n    Keywords shared by.*", "", text, flags=re.S).rstrip()
 
 
 def _doc(factory):
     def wrap(fn):
-        fn.__doc__ = f"In-place form of :func:`jaxinit.{factory.__name__}`.{_FILL_DOC}"
+        rule = _LAYOUT_RULE if "layout" in fn.__code__.co_varnames else ""
+        fn.__doc__ = (f"In-place form of :func:`jaxinit.{factory.__name__}`: "
+                      f"{_law_text(factory)}\n{_FILL_DOC}{rule}")
         return fn
     return wrap
+
+
+def default_layout(tensor: Any) -> str | None:
+    """The layout a shim uses when given none: Flax's for an ``nnx.Variable`` (it holds a Flax
+    kernel), torch's for anything else (this is torch's API)."""
+    variable_type = _nnx_variable_type()
+    return None if variable_type is not None and isinstance(tensor, variable_type) else "torch"
+
+
+def _follows_the_array(fn):
+    """Fill in the default layout from the tensor when no axes were given."""
+    @functools.wraps(fn)
+    def shim(tensor, *args, **kwargs):
+        if all(kwargs.get(k) is None for k in ("layout", "in_axis", "out_axis")):
+            kwargs["layout"] = default_layout(tensor)
+        return fn(tensor, *args, **kwargs)
+    return shim
 
 
 @_doc(factories.uniform)
@@ -125,12 +156,14 @@ def eye_(tensor):
     return fill(tensor, factories.eye())
 
 
+@_follows_the_array
 @_doc(factories.dirac)
 def dirac_(tensor, groups=1, *, layout=None, in_axis=None, out_axis=None, batch_axis=()):
     return fill(tensor, factories.dirac(groups, layout=layout, in_axis=in_axis, out_axis=out_axis,
                                         batch_axis=batch_axis))
 
 
+@_follows_the_array
 @_doc(factories.xavier_uniform)
 def xavier_uniform_(tensor, gain=1.0, generator=None, *, layout=None, in_axis=None, out_axis=None,
                     batch_axis=()):
@@ -138,6 +171,7 @@ def xavier_uniform_(tensor, gain=1.0, generator=None, *, layout=None, in_axis=No
                                                  out_axis=out_axis, batch_axis=batch_axis), generator)
 
 
+@_follows_the_array
 @_doc(factories.xavier_normal)
 def xavier_normal_(tensor, gain=1.0, generator=None, *, layout=None, in_axis=None, out_axis=None,
                    batch_axis=()):
@@ -145,6 +179,7 @@ def xavier_normal_(tensor, gain=1.0, generator=None, *, layout=None, in_axis=Non
                                                 out_axis=out_axis, batch_axis=batch_axis), generator)
 
 
+@_follows_the_array
 @_doc(factories.kaiming_uniform)
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None, *,
                      layout=None, in_axis=None, out_axis=None, batch_axis=()):
@@ -152,6 +187,7 @@ def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", ge
                                                   out_axis=out_axis, batch_axis=batch_axis), generator)
 
 
+@_follows_the_array
 @_doc(factories.kaiming_normal)
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None, *,
                     layout=None, in_axis=None, out_axis=None, batch_axis=()):
@@ -159,18 +195,21 @@ def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", gen
                                                  out_axis=out_axis, batch_axis=batch_axis), generator)
 
 
+@_follows_the_array
 @_doc(factories.lecun_uniform)
 def lecun_uniform_(tensor, *, generator=None, layout=None, in_axis=None, out_axis=None, batch_axis=()):
     return fill(tensor, factories.lecun_uniform(layout=layout, in_axis=in_axis, out_axis=out_axis,
                                                 batch_axis=batch_axis), generator)
 
 
+@_follows_the_array
 @_doc(factories.lecun_normal)
 def lecun_normal_(tensor, *, generator=None, layout=None, in_axis=None, out_axis=None, batch_axis=()):
     return fill(tensor, factories.lecun_normal(layout=layout, in_axis=in_axis, out_axis=out_axis,
                                                batch_axis=batch_axis), generator)
 
 
+@_follows_the_array
 @_doc(factories.orthogonal)
 def orthogonal_(tensor, gain=1.0, generator=None, *, layout=None, in_axis=None, out_axis=None,
                 batch_axis=()):
@@ -178,6 +217,7 @@ def orthogonal_(tensor, gain=1.0, generator=None, *, layout=None, in_axis=None, 
                                              batch_axis=batch_axis), generator)
 
 
+@_follows_the_array
 @_doc(factories.sparse)
 def sparse_(tensor, sparsity, std=0.01, generator=None, *, layout=None, in_axis=None, out_axis=None,
             batch_axis=()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import jaxinit._src.initializers as factories
+from jaxinit._src import jax_nn
 from jaxinit._src.core import Initializer
 
 FACTORIES: dict[str, Callable[..., Initializer]] = {
@@ -13,23 +14,33 @@ FACTORIES: dict[str, Callable[..., Initializer]] = {
         "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "lecun_uniform",
         "lecun_normal", "eye", "dirac", "orthogonal", "delta_orthogonal", "sparse")
 }
-ALIASES = {"glorot_uniform": "xavier_uniform", "glorot_normal": "xavier_normal",
-           "he_uniform": "kaiming_uniform", "he_normal": "kaiming_normal",
-           "truncated_normal": "trunc_normal"}
+# jax.nn.initializers' names under a "jax_nn." prefix (zeros and ones are initializers there)
+FACTORIES.update({jax_nn.PREFIX + name: value for name, value in jax_nn.FACTORIES.items()})
+# Names only JAX and Keras use mean jax's law, as the top-level names do.
+ALIASES = {name: jax_nn.PREFIX + name for name in (
+    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "truncated_normal")}
 
 
 def get(identifier: Any, **kwargs: Any) -> Initializer:
     """Build an initializer from a name (with keywords), a config dict, or return it as is.
 
-    Names are the factory names, their aliases (``glorot_*`` = ``xavier_*``, ``he_*`` =
-    ``kaiming_*``, ``truncated_normal`` = ``trunc_normal``) and the torch spellings with a
-    trailing underscore. ``get(init.to_config()) == init``.
+    Names are those of the top-level factories, with the same meaning: torch's names
+    (``xavier_*``, ``kaiming_*``, ``trunc_normal``, ...) give torch's laws, also spelt with
+    torch's trailing underscore; ``glorot_*``, ``he_*`` and ``truncated_normal``, names only
+    JAX and Keras use, give jax's. Every ``jax.nn.initializers`` name is available with a
+    ``"jax_nn."`` prefix and builds the :mod:`jaxinit.jax_nn` initializer, with jax's
+    keywords (``"jax_nn.zeros"`` and ``"jax_nn.ones"`` are initializers already and take
+    none). ``get(init.to_config()) == init``.
 
     >>> import jaxinit
-    >>> jaxinit.get("he_uniform", nonlinearity="relu")
+    >>> jaxinit.get("kaiming_uniform", nonlinearity="relu")
     kaiming_uniform(a=0.0, mode='fan_in', nonlinearity='relu')
     >>> jaxinit.get({"name": "xavier_normal", "gain": 2.0, "layout": "torch"})
     xavier_normal(gain=2.0, layout='torch')
+    >>> jaxinit.get("jax_nn.normal", stddev=0.02)
+    jax_nn.normal(stddev=0.02)
+    >>> jaxinit.get("he_normal", batch_axis=0)
+    jax_nn.he_normal(batch_axis=0)
     """
     if isinstance(identifier, Initializer):
         if kwargs:
@@ -49,4 +60,10 @@ def get(identifier: Any, **kwargs: Any) -> Initializer:
     if name not in FACTORIES:
         valid = ", ".join(sorted(FACTORIES) + sorted(ALIASES))
         raise ValueError(f"unknown initializer {identifier!r}; valid names: {valid}")
-    return FACTORIES[name](**kwargs)
+    factory = FACTORIES[name]
+    if isinstance(factory, Initializer):
+        if kwargs:
+            raise TypeError(f"{identifier!r} is an initializer, not a factory: it takes no keywords, "
+                            f"got {sorted(kwargs)}")
+        return factory
+    return factory(**kwargs)

@@ -55,6 +55,8 @@ INITS = [
     (jaxinit.sparse(0.25), jnp.float32),
     (jaxinit.eye(), jnp.float32),
     (jaxinit.constant(0.5), jnp.bfloat16),
+    (jaxinit.jax_nn.he_normal(), jnp.float32),
+    (jaxinit.jax_nn.orthogonal(column_axis=0), jnp.float32),
 ]
 
 

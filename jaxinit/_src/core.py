@@ -184,7 +184,7 @@ def _as(value: Any, dtype: np.dtype) -> Any:
 
 def _check_representable(law: Distribution, dtype: np.dtype) -> None:
     """No silent inf: the law's range must fit in the requested float dtype."""
-    if law.family not in ("uniform", "normal", "truncated_normal"):
+    if law.family not in ("uniform", "normal", "truncated_normal", "triangular"):
         return
     params = law.params
     if any(isinstance(v, jax.core.Tracer) for v in params.values()):
@@ -215,6 +215,8 @@ def draw(law: Distribution, key: Any, shape: tuple, dtype: np.dtype, sharding: A
         numbers = (_as(law.mean, compute), _as(law.std, compute),
                    *sampling.inward(law.low, law.high, compute),
                    *sampling.truncnorm_constants(alpha, beta, compute))
+    elif family == "triangular":
+        numbers = _triangular_numbers(law.low, law.high, compute)
     elif family == "constant":
         numbers = (_constant_value(law.value, dtype),)
     elif family == "eye":
@@ -396,6 +398,39 @@ def _truncated_normal(u, numbers, static, dtype):
     return sampling.cast_inside(jnp.clip(mean + std * z, low, high), low, high, dtype)
 
 
+def _triangular_numbers(low, high, compute):
+    """(low, high) rounded inwards, the centre and the half-width, in the compute dtype."""
+    if isinstance(low, jax.core.Tracer) or isinstance(high, jax.core.Tracer):
+        centre, half = low / 2 + high / 2, high / 2 - low / 2  # halves first: no overflow
+    else:
+        centre, half = (low + high) / 2, (high - low) / 2  # Python floats: exact enough, no overflow
+    return (*sampling.inward(low, high, compute), _as(centre, compute), _as(half, compute))
+
+
+def _triangular(u, numbers, static, dtype):
+    """The symmetric triangular law on [low, high] by its inverse CDF.
+
+    With q = 2 min(u, 1 - u), the value lies at ``half * sqrt(q)`` from the bound on the side
+    of ``u``, that is at ``half * (1 - sqrt(q)) = half * (1 - q) / (1 + sqrt(q))`` from the
+    centre. For the grid of :func:`sampling.unit_interval`, q and 1 - q are exact. The value is
+    computed from whichever reference point is nearer (the bound while sqrt(q) < 1/2, else the
+    centre), so its error is a few ulps of that point's distance: full relative precision at a
+    bound or a centre at zero, the usual cases.
+    """
+    low, high, centre, half = numbers
+    dt = u.dtype
+    one = np.asarray(1, dt)
+    below = u < np.asarray(0.5, dt)
+    q = np.asarray(2, dt) * jnp.minimum(u, one - u)
+    root = jnp.sqrt(q)
+    from_bound = half * root
+    from_centre = half * ((one - q) / (one + root))
+    x = jnp.where(q < np.asarray(0.25, dt),
+                  jnp.where(below, low + from_bound, high - from_bound),
+                  jnp.where(below, centre - from_centre, centre + from_centre))
+    return sampling.cast_inside(jnp.clip(x, low, high), low, high, dtype)
+
+
 def _constant(key, numbers, static, shape, dtype):
     return jnp.full(shape, numbers[0], dtype)
 
@@ -479,7 +514,8 @@ def _sparse(key, numbers, static, shape, dtype):
     return _unview(values.astype(dtype), ordered, layout)
 
 
-_TRANSFORMS = {"uniform": _uniform, "normal": _normal, "truncated_normal": _truncated_normal}
+_TRANSFORMS = {"uniform": _uniform, "normal": _normal, "truncated_normal": _truncated_normal,
+               "triangular": _triangular}
 _ELEMENTWISE = frozenset(_TRANSFORMS)
 _SAMPLERS = {
     "constant": _constant, "eye": _eye, "dirac": _dirac, "orthogonal": _orthogonal,

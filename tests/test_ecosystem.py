@@ -77,9 +77,9 @@ def test_torch_defaults_match_torch_layers():
     torch.manual_seed(0)
     for module, pair, weight_to_flax in [
         (torch.nn.Linear(300, 200), torch_defaults.dense(300), lambda w: w.T),
-        (torch.nn.Conv2d(16, 64, 3, groups=4), torch_defaults.conv(16, 3, groups=4),
+        (torch.nn.Conv2d(16, 64, 3, groups=4), torch_defaults.conv(16, (3, 3), groups=4),
          lambda w: np.transpose(w, (2, 3, 1, 0))),
-        (torch.nn.ConvTranspose2d(32, 24, 3), torch_defaults.conv_transpose(24, 3),
+        (torch.nn.ConvTranspose2d(32, 24, 3), torch_defaults.conv_transpose(24, (3, 3)),
          lambda w: np.transpose(w, (2, 3, 0, 1))),
     ]:
         w = weight_to_flax(module.weight.detach().numpy())

@@ -24,12 +24,12 @@ from typing import Any
 
 import equinox as eqx
 import jax
-import jax.numpy as jnp
 import numpy as np
 
+from jaxinit._src.initializers import ones, zeros
 from jaxinit._src.torch_reset import rules
 from jaxinit._src.torch_reset.rules import builtin
-from jaxinit._src.torch_reset.walk import Leaf, draw, path_name, plan
+from jaxinit._src.torch_reset.walk import Leaf, check_concrete, draw, path_name, plan
 
 
 def _features(n: Any) -> int:
@@ -69,6 +69,11 @@ def _batch_norm(layer, params):
     out = rules.affine(params, "weight", "bias")
     for state in ("ema_state_index", "batch_state_index"):  # the module's copy of the initial state
         out.update(rules.running_stats(params, f"{state}/init/0", f"{state}/init/1"))
+    # torch's num_batches_tracked starts at 0; eqx's "ema" mode starts by taking the first batch
+    if "batch_counter/init" in params:
+        out["batch_counter/init"] = rules.TorchParam(zeros(), ())
+    if "ema_first_time_index/init" in params:
+        out["ema_first_time_index/init"] = rules.TorchParam(ones(), ())
     return out
 
 
@@ -109,14 +114,14 @@ def _entry(key: Any) -> Any:
     return str(key)  # pragma: no cover - other key kinds
 
 
-def _is_param(leaf: Any) -> bool:
-    return isinstance(leaf, (jax.Array, np.ndarray, jax.ShapeDtypeStruct)) and \
-        jnp.issubdtype(leaf.dtype, jnp.inexact)
+def _is_array(leaf: Any) -> bool:
+    return isinstance(leaf, (jax.Array, np.ndarray, jax.ShapeDtypeStruct))
 
 
-def collect(model: Any) -> tuple[list, dict]:
-    """The modules (eqx.Module nodes) and floating array leaves of ``model``, by path."""
-    modules, leaves = [], {}
+def collect(model: Any) -> tuple[list, dict, list]:
+    """The modules (eqx.Module nodes) and array leaves of ``model``, by path; and the paths of
+    the leaves that hold no value (an abstract model's)."""
+    modules, leaves, abstract = [], {}, []
 
     def visit(node: Any, prefix: tuple) -> None:
         if isinstance(node, eqx.Module):
@@ -127,20 +132,24 @@ def collect(model: Any) -> tuple[list, dict]:
             path = prefix + tuple(_entry(k) for k in key_path)
             if isinstance(child, eqx.Module) and child is not node:
                 visit(child, path)
-            elif _is_param(child):
+            elif _is_array(child):  # floating ones must be covered; integer/bool state may be
                 leaves[path] = Leaf(jax.ShapeDtypeStruct(child.shape, child.dtype), path_name(path))
+                if isinstance(child, jax.ShapeDtypeStruct):
+                    abstract.append(path)
 
     visit(model, ())
-    return modules, leaves
+    return modules, leaves, abstract
 
 
 def initializers(model: Any, *, strict: bool, transformer: Any) -> dict[str, Any]:
-    modules, leaves = collect(model)
+    modules, leaves, _ = collect(model)
     return {leaves[p].name: init for p, init in plan(modules, leaves, strict=strict, transformer=transformer).items()}
 
 
 def reset(model: Any, key: jax.Array, *, strict: bool, transformer: Any) -> Any:
-    modules, leaves = collect(model)
-    values = draw(plan(modules, leaves, strict=strict, transformer=transformer), leaves, key)
+    modules, leaves, abstract = collect(model)
+    inits = plan(modules, leaves, strict=strict, transformer=transformer)
+    check_concrete(inits, abstract)
+    values = draw(inits, leaves, key)
     return jax.tree_util.tree_map_with_path(
         lambda key_path, leaf: values.get(tuple(_entry(k) for k in key_path), leaf), model)

@@ -6,12 +6,11 @@ import math
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 from flax import nnx
 
 from jaxinit._src.torch_reset import rules
 from jaxinit._src.torch_reset.rules import builtin
-from jaxinit._src.torch_reset.walk import Leaf, draw, path_name, plan
+from jaxinit._src.torch_reset.walk import Leaf, check_concrete, draw, path_name, plan
 
 _TRACKED = (nnx.Param, nnx.BatchStat)
 
@@ -108,28 +107,34 @@ def _value(variable: nnx.Variable) -> Any:
     return variable.get_value() if hasattr(variable, "get_value") else variable.value
 
 
-def collect(model: nnx.Module) -> tuple[list, dict, dict]:
-    """The layers, the floating parameters and batch statistics (as Leafs), and their Variables."""
-    modules, leaves, variables = [], {}, {}
+def collect(model: nnx.Module) -> tuple[list, dict, dict, list]:
+    """The layers; the parameters and batch statistics (as Leafs) and their Variables; and the
+    paths of variables that hold no value (an abstract model's)."""
+    modules, leaves, variables, abstract = [], {}, {}, []
     for path, node in nnx.iter_graph(model):
+        path = tuple(path)
         if isinstance(node, nnx.Module):
-            modules.append((tuple(path), node))
-        elif isinstance(node, _TRACKED):
+            modules.append((path, node))
+        elif isinstance(node, nnx.Variable):
             value = _value(node)
-            if hasattr(value, "shape") and jnp.issubdtype(value.dtype, jnp.inexact):
-                leaves[tuple(path)] = Leaf(jax.ShapeDtypeStruct(value.shape, value.dtype), path_name(path))
-                variables[tuple(path)] = node
-    return modules, leaves, variables
+            if isinstance(value, jax.ShapeDtypeStruct):
+                abstract.append(path)
+            if isinstance(node, _TRACKED) and hasattr(value, "shape") and hasattr(value, "dtype"):
+                leaves[path] = Leaf(jax.ShapeDtypeStruct(value.shape, value.dtype), path_name(path))
+                variables[path] = node
+    return modules, leaves, variables, abstract
 
 
 def initializers(model: nnx.Module, *, strict: bool, transformer: Any) -> dict[str, Any]:
-    modules, leaves, _ = collect(model)
+    modules, leaves, _, _ = collect(model)
     return {leaves[p].name: init for p, init in plan(modules, leaves, strict=strict, transformer=transformer).items()}
 
 
 def reset(model: nnx.Module, key: jax.Array, *, strict: bool, transformer: Any) -> nnx.Module:
-    modules, leaves, variables = collect(model)
-    values = draw(plan(modules, leaves, strict=strict, transformer=transformer), leaves, key)
+    modules, leaves, variables, abstract = collect(model)
+    inits = plan(modules, leaves, strict=strict, transformer=transformer)
+    check_concrete(inits, abstract)
+    values = draw(inits, leaves, key)
     for path, value in values.items():
         variable = variables[path]
         if hasattr(variable, "set_value"):  # flax >= 0.12 deprecates `.value`

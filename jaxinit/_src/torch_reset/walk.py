@@ -16,6 +16,7 @@ from collections import defaultdict
 from typing import Any, Iterable, Mapping
 
 import jax
+import jax.numpy as jnp
 
 from jaxinit._src import torch_defaults as td
 from jaxinit._src.core import check_key
@@ -130,7 +131,8 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
             if rel in mine:
                 covered[mine[rel]] = init
 
-    missing = [p for p in leaves if p not in covered]
+    # floating parameters must be covered; integer or boolean state (a batch counter) may be
+    missing = [p for p in leaves if p not in covered and jnp.issubdtype(leaves[p].struct.dtype, jnp.inexact)]
     if missing and strict:
         owners: dict[str, list[str]] = defaultdict(list)
         module_types = dict(modules)
@@ -168,6 +170,17 @@ def _xavier(init: Any, path: Path, root: Any) -> Any:
     if len(init.torch_shape) > 1:
         return TorchParam(td.symmetric(td.xavier_bound(init.torch_shape)), init.torch_shape)
     return init
+
+
+def check_concrete(initializers: Mapping[Path, Any], abstract: Iterable[Path]) -> None:
+    """An abstract model (``nnx.eval_shape``, ``eqx.filter_eval_shape``) must come out whole:
+    every array it holds without a value must be one that the reset makes."""
+    left = [path_name(p) for p in abstract if p not in initializers]
+    if left:
+        raise ValueError(f"the model is abstract, and reset_parameters makes only parameters; these "
+                         f"arrays would stay without a value: {', '.join(left[:6])}{' ...' if len(left) > 6 else ''}. "
+                         f"Build the model for real (not under eval_shape), or keep such state out of it "
+                         f"(for example nnx.RNN(cell, rngs=False))")
 
 
 def draw(initializers: Mapping[Path, Any], leaves: Mapping[Path, Leaf], key: jax.Array) -> dict[Path, jax.Array]:

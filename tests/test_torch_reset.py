@@ -269,3 +269,19 @@ def test_linen_rnn_and_attention_are_learnt_from_the_module(key):
     bound = math.sqrt(6 / (4 * 6))
     law = inits["params/MultiHeadDotProductAttention_0/value/kernel"].distribution((6, 2, 3))
     assert law.family == "uniform" and law.high == pytest.approx(bound, rel=1e-15)
+
+
+def test_linen_stacked_layers_read_their_sizes_from_the_trailing_axes(key):
+    stacked = nn.vmap(nn.Dense, variable_axes={"params": 0}, split_rngs={"params": True}, in_axes=0)
+
+    class Model(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            return stacked(16, name="heads")(x)
+
+    x = jnp.ones((3, 1, 8))
+    inits = td.initializers(Model(), x)
+    assert inits["params/heads/kernel"] == jaxinit.uniform(-1 / math.sqrt(8), 1 / math.sqrt(8))
+    kernel = td.reset_parameters(Model(), key, x)["params"]["heads"]["kernel"]
+    assert kernel.shape == (3, 8, 16) and float(abs(kernel).max()) <= 1 / math.sqrt(8)
+    assert not (kernel[0] == kernel[1]).all()  # the stacked layers are independent draws

@@ -338,9 +338,9 @@ def multihead_attention(embed_dim: int, kdim: int | None = None, vdim: int | Non
     the output kernel becomes :math:`\mathcal{U}(\pm\sqrt{6/(2E)})`.
 
     >>> import jaxinit
-    >>> init = jaxinit.torch_defaults.multihead_attention(96)
-    >>> init.query_kernel_init, init.out_kernel_init.distribution((96, 96)).high
-    (uniform(a=-0.125, b=0.125), 0.10206207261596575)
+    >>> init = jaxinit.torch_defaults.multihead_attention(96)  # sqrt(6 / 384) = 1/8; 1/sqrt(96)
+    >>> [round(i.distribution((96, 8, 12)).high, 12) for i in (init.query_kernel_init, init.out_kernel_init)]
+    [0.125, 0.102062072616]
     """
     e = checks.integer("embed_dim", embed_dim, minimum=1)
     kdim = e if kdim is None else checks.integer("kdim", kdim, minimum=1)

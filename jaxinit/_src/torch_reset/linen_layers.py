@@ -4,7 +4,8 @@ A linen module holds no parameters and its submodules exist only while it runs, 
 is run once abstractly (``jax.eval_shape`` of ``model.init``, no arrays made) inside
 ``nn.intercept_methods``: every module call is recorded with the module's path, type and
 hyperparameters. The parameter shapes come from the same abstract ``init``; a rule reads a
-layer's input size from its kernel only in the layout the layer type defines.
+layer's input size from its kernel only in the layout the layer type defines, checked against
+the layer's attributes.
 """
 
 from __future__ import annotations
@@ -24,32 +25,54 @@ from jaxinit._src.torch_reset.walk import Leaf, draw, path_name, plan
 COLLECTIONS = ("params", "batch_stats")
 
 
+def _tuple(x: Any) -> tuple:
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _kernel(layer, params, name: str, trailing: tuple) -> tuple:
+    """The kernel's shape, checked against what the layer's attributes say its last axes are.
+
+    Sizes are read from the trailing axes, so a layer stacked by ``nn.scan`` / ``nn.vmap``
+    along leading axes is read right; anything else is an error, not a guess.
+    """
+    shape = tuple(params[name].shape)
+    ok = len(shape) >= len(trailing) and all(
+        want is None or got == want for got, want in zip(shape[len(shape) - len(trailing):], trailing))
+    if not ok:
+        raise ValueError(f"{name!r} of this {type(layer).__name__} has shape {shape}, where its attributes "
+                         f"say the last axes are {tuple('?' if t is None else t for t in trailing)}; a layer "
+                         f"stacked along other than leading axes is not supported")
+    return shape
+
+
 @builtin(nn.Dense)
 def _dense(layer, params):
-    return rules.linear(params["kernel"].shape[0], layer.features)
+    shape = _kernel(layer, params, "kernel", (None, layer.features))  # (in, features)
+    return rules.linear(shape[-2], layer.features)
 
 
 @builtin(nn.DenseGeneral)
 def _dense_general(layer, params):
-    # kernel: (*batch_dims, *input axes, *features)
-    n_batch = len(layer.batch_dims) if isinstance(layer.batch_dims, (tuple, list)) else 1
-    n_in = len(layer.axis) if isinstance(layer.axis, (tuple, list)) else 1
-    shape = params["kernel"].shape
-    out = math.prod(shape[n_batch + n_in:])
-    return rules.linear(math.prod(shape[n_batch:n_batch + n_in]), out)
+    features, axis = _tuple(layer.features), _tuple(layer.axis)  # kernel: (*batch, *in, *features)
+    shape = _kernel(layer, params, "kernel", (None,) * len(axis) + features)
+    n_out, n_in = len(features), len(axis)
+    return rules.linear(math.prod(shape[len(shape) - n_out - n_in:len(shape) - n_out]), math.prod(features))
 
 
 @builtin(nn.Conv)
 def _conv(layer, params):
-    shape = params["kernel"].shape  # (*kernel_size, in / groups, features)
-    return rules.conv(shape[-2], layer.features, tuple(shape[:-2]))
+    size = _tuple(layer.kernel_size)  # kernel: (*kernel_size, in / groups, features)
+    shape = _kernel(layer, params, "kernel", size + (None, layer.features))
+    return rules.conv(shape[-2], layer.features, size)
 
 
 @builtin(nn.ConvTranspose)
 def _conv_transpose(layer, params):
-    shape = params["kernel"].shape  # (*kernel_size, in, features), or (..., features, in) transposed
+    size = _tuple(layer.kernel_size)  # (*kernel_size, in, features), or (..., features, in) transposed
+    trailing = (layer.features, None) if layer.transpose_kernel else (None, layer.features)
+    shape = _kernel(layer, params, "kernel", size + trailing)
     in_features = shape[-1] if layer.transpose_kernel else shape[-2]
-    return rules.conv_transpose(in_features, layer.features, 1, tuple(shape[:-2]))
+    return rules.conv_transpose(in_features, layer.features, 1, size)
 
 
 @builtin(nn.Embed)
@@ -74,18 +97,22 @@ def _prelu(layer, params):
 
 @builtin(nn.MultiHeadDotProductAttention, nn.MultiHeadAttention, nn.SelfAttention)
 def _attention(layer, params):
-    query = params["query/kernel"].shape  # (in, heads, head_dim)
-    e = query[0]
-    rules.check_attention(f"linen.{type(layer).__name__}", e, (query[1] * query[2],),
-                          params["out/kernel"].shape[-1], normalize_qk=layer.normalize_qk)
+    heads = layer.num_heads  # query/key/value kernels: (in, heads, head_dim); out: (heads, head_dim, out)
+    query = _kernel(layer, params, "query/kernel", (None, heads, None))
+    key = _kernel(layer, params, "key/kernel", (None, heads, query[-1]))
+    value = _kernel(layer, params, "value/kernel", (None, heads, query[-1]))
+    out = _kernel(layer, params, "out/kernel", (heads, query[-1], None))
+    e = query[-3]
+    rules.check_attention(f"linen.{type(layer).__name__}", e, (heads * query[-1],), out[-1],
+                          normalize_qk=layer.normalize_qk)
     names = {p: f"{p}/kernel" for p in ("query", "key", "value", "out")}
     names.update({f"{p}_bias": f"{p}/bias" for p in ("query", "key", "value", "out")})
-    return rules.attention(e, params["key/kernel"].shape[0], params["value/kernel"].shape[0], names)
+    return rules.attention(e, key[-3], value[-3], names)
 
 
 @builtin(nn.LSTMCell, nn.OptimizedLSTMCell)  # both name their gate layers ii ... and hi ...
 def _lstm(layer, params):
-    r = rules.Recurrent(4, params["ii/kernel"].shape[0], layer.features)
+    r = rules.Recurrent(4, _kernel(layer, params, "ii/kernel", (None, layer.features))[-2], layer.features)
     out = {}
     for gate in "ifgo":
         out.update({f"i{gate}/kernel": r.input_kernel(), f"h{gate}/kernel": r.hidden_kernel(),
@@ -96,7 +123,7 @@ def _lstm(layer, params):
 @builtin(nn.GRUCell)
 def _gru(layer, params):
     # linen keeps torch's four biases apart where torch does: b_ir + b_hr in ir, b_in, b_hn
-    r = rules.Recurrent(3, params["ir/kernel"].shape[0], layer.features)
+    r = rules.Recurrent(3, _kernel(layer, params, "ir/kernel", (None, layer.features))[-2], layer.features)
     out = {f"{p}/kernel": r.input_kernel() for p in ("ir", "iz", "in")}
     out.update({f"{p}/kernel": r.hidden_kernel() for p in ("hr", "hz", "hn")})
     out.update({"ir/bias": r.summed_bias(), "iz/bias": r.summed_bias(), "in/bias": r.single_bias(),
@@ -106,7 +133,7 @@ def _gru(layer, params):
 
 @builtin(nn.SimpleCell)
 def _simple(layer, params):
-    r = rules.Recurrent(1, params["i/kernel"].shape[0], layer.features)
+    r = rules.Recurrent(1, _kernel(layer, params, "i/kernel", (None, layer.features))[-2], layer.features)
     return {"i/kernel": r.input_kernel(), "i/bias": r.summed_bias(), "h/kernel": r.hidden_kernel()}
 
 

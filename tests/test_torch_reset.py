@@ -285,3 +285,105 @@ def test_linen_stacked_layers_read_their_sizes_from_the_trailing_axes(key):
     kernel = td.reset_parameters(Model(), key, x)["params"]["heads"]["kernel"]
     assert kernel.shape == (3, 8, 16) and float(abs(kernel).max()) <= 1 / math.sqrt(8)
     assert not (kernel[0] == kernel[1]).all()  # the stacked layers are independent draws
+
+
+# -- every built-in rule against the formula (no torch needed) ------------------------------
+
+def U(bound):
+    return jaxinit.uniform(-bound, bound)
+
+
+def laws_close(inits, shapes, expected):
+    """Each parameter's law equals the expected initializer's law (to 1e-12, relative)."""
+    assert set(inits) == set(expected), (sorted(inits), sorted(expected))
+    for path, want in expected.items():
+        got = td.laws(inits[path], shapes[path])
+        ref = td.laws(want, shapes[path])
+        assert [r for r, _ in got] == [r for r, _ in ref], path
+        for (_, a), (_, b) in zip(got, ref):
+            assert a.family == b.family and all(math.isclose(a.params[k], b.params[k], rel_tol=1e-12)
+                                                for k in a.params), (path, a, b)
+
+
+def nnx_shapes(model):
+    return {"/".join(map(str, p)): v.get_value().shape for p, v in nnx.iter_graph(model)
+            if isinstance(v, (nnx.Param, nnx.BatchStat))}
+
+
+H, E = 16, 24
+k = 1 / math.sqrt(H)
+NNX_FORMULAS = {
+    "LinearGeneral": (lambda r: nnx.LinearGeneral((2, 3), 5, axis=(-2, -1), rngs=r),
+                      {"kernel": U(1 / math.sqrt(6)), "bias": U(1 / math.sqrt(6))}),
+    "ConvTranspose": (lambda r: nnx.ConvTranspose(6, 4, (3, 2), rngs=r),
+                      {"kernel": U(1 / math.sqrt(4 * 6)), "bias": U(1 / math.sqrt(4 * 6))}),
+    "Conv": (lambda r: nnx.Conv(6, 4, (3, 3), feature_group_count=2, rngs=r),
+             {"kernel": U(1 / math.sqrt(3 * 9)), "bias": U(1 / math.sqrt(3 * 9))}),
+    "Embed": (lambda r: nnx.Embed(10, 4, rngs=r), {"embedding": jaxinit.normal(0.0, 1.0)}),
+    "BatchNorm": (lambda r: nnx.BatchNorm(4, rngs=r),
+                  {"scale": jaxinit.ones(), "bias": jaxinit.zeros(), "mean": jaxinit.zeros(), "var": jaxinit.ones()}),
+    "RMSNorm": (lambda r: nnx.RMSNorm(4, rngs=r), {"scale": jaxinit.ones()}),
+    "GroupNorm": (lambda r: nnx.GroupNorm(4, num_groups=2, rngs=r), {"scale": jaxinit.ones(), "bias": jaxinit.zeros()}),
+    "PReLU": (lambda r: nnx.PReLU(), {"negative_slope": jaxinit.constant(0.25)}),
+    "MultiHeadAttention": (
+        lambda r: nnx.MultiHeadAttention(4, E, in_kv_features=8, decode=False, rngs=r),
+        {"query/kernel": U(math.sqrt(6 / (2 * E))), "key/kernel": U(math.sqrt(6 / (E + 8))),
+         "value/kernel": U(math.sqrt(6 / (E + 8))), "out/kernel": U(1 / math.sqrt(E)),
+         **{f"{p}/bias": jaxinit.zeros() for p in ("query", "key", "value", "out")}}),
+    "OptimizedLSTMCell": (lambda r: nnx.OptimizedLSTMCell(5, H, rngs=r),
+                          {"dense_i/kernel": U(k), "dense_h/kernel": U(k), "dense_h/bias": jaxinit.triangular(-2 * k, 2 * k)}),
+    "GRUCell": (lambda r: nnx.GRUCell(5, H, rngs=r),
+                {"dense_i/kernel": U(k), "dense_h/kernel": U(k),
+                 "dense_i/bias": td.Concat((jaxinit.triangular(-2 * k, 2 * k), 2 * H), (U(k), H))}),
+    "SimpleCell": (lambda r: nnx.SimpleCell(5, H, rngs=r),
+                   {"dense_i/kernel": U(k), "dense_h/kernel": U(k), "dense_i/bias": jaxinit.triangular(-2 * k, 2 * k)}),
+}
+
+
+@pytest.mark.parametrize("name", NNX_FORMULAS)
+def test_nnx_rules_follow_the_formulas(name):
+    make, expected = NNX_FORMULAS[name]
+    model = nnx.eval_shape(lambda: make(nnx.Rngs(0)))
+    laws_close(td.initializers(model), nnx_shapes(model), expected)
+
+
+def test_equinox_rules_follow_the_formulas():
+    keys = iter(jax.random.split(jax.random.key(0), 8))
+    cases = [
+        (eqx.nn.Conv3d(4, 6, (1, 2, 3), groups=2, key=next(keys)),
+         {"weight": U(1 / math.sqrt(2 * 6)), "bias": U(1 / math.sqrt(2 * 6))}),
+        (eqx.nn.ConvTranspose1d(6, 4, 3, groups=2, key=next(keys)),
+         {"weight": U(1 / math.sqrt(2 * 3)), "bias": U(1 / math.sqrt(2 * 3))}),
+        (eqx.nn.Linear("scalar", 3, key=next(keys)), {"weight": U(1.0), "bias": U(1.0)}),
+        (eqx.nn.GRUCell(5, H, key=next(keys)),
+         {"weight_ih": U(k), "weight_hh": U(k), "bias_n": U(k),
+          "bias": td.Concat((jaxinit.triangular(-2 * k, 2 * k), 2 * H), (U(k), H))}),
+        (eqx.nn.MultiheadAttention(4, E, key=next(keys)),
+         {f"{p}_proj/weight": U(math.sqrt(6 / (4 * E))) for p in ("query", "key", "value")}
+         | {"output_proj/weight": U(1 / math.sqrt(E))}),
+        (eqx.nn.PReLU(), {"negative_slope": jaxinit.constant(0.25)}),
+    ]
+    for layer, expected in cases:
+        shapes = {jaxinit._src.tree.path_str(p): v.shape for p, v in jax.tree_util.tree_flatten_with_path(layer)[0]
+                  if isinstance(v, jax.Array)}
+        laws_close(td.initializers(layer), shapes, expected)
+    with pytest.raises(ValueError, match="no torch.nn.MultiheadAttention counterpart: output features 8 != input"):
+        td.initializers(eqx.nn.MultiheadAttention(4, E, output_size=8, key=next(keys)))
+
+
+def test_linen_rules_follow_the_formulas():
+    cases = [
+        (nn.ConvTranspose(4, (3,), transpose_kernel=True), jnp.ones((1, 5, 6)),
+         {"kernel": U(1 / math.sqrt(4 * 3)), "bias": U(1 / math.sqrt(4 * 3))}),
+        (nn.Embed(10, 4), jnp.zeros((1,), jnp.int32), {"embedding": jaxinit.normal(0.0, 1.0)}),
+        (nn.InstanceNorm(), jnp.ones((1, 3, 4)), {"scale": jaxinit.ones(), "bias": jaxinit.zeros()}),
+        (nn.SimpleCell(H), (jnp.zeros((1, H)), jnp.ones((1, 5))),
+         {"i/kernel": U(k), "h/kernel": U(k), "i/bias": jaxinit.triangular(-2 * k, 2 * k)}),
+    ]
+    for module, inputs, expected in cases:
+        inputs = inputs if isinstance(inputs, tuple) else (inputs,)
+        variables = jax.eval_shape(lambda: module.init(jax.random.key(0), *inputs))
+        shapes = {jaxinit._src.tree.path_str(p): v.shape for p, v in jax.tree_util.tree_flatten_with_path(variables)[0]}
+        laws_close(td.initializers(module, *inputs), shapes, {f"params/{p}": i for p, i in expected.items()})
+    with pytest.raises(ValueError, match="query/key normalisation"):
+        td.initializers(nn.MultiHeadDotProductAttention(2, normalize_qk=True), jnp.ones((1, 3, 8)))

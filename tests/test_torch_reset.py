@@ -387,3 +387,17 @@ def test_linen_rules_follow_the_formulas():
         laws_close(td.initializers(module, *inputs), shapes, {f"params/{p}": i for p, i in expected.items()})
     with pytest.raises(ValueError, match="query/key normalisation"):
         td.initializers(nn.MultiHeadDotProductAttention(2, normalize_qk=True), jnp.ones((1, 3, 8)))
+
+
+def test_reset_under_jit_gives_the_eager_values(key):
+    @nnx.jit
+    def reset(model, key):
+        td.reset_parameters(model, key)
+
+    model = MLP(nnx.Rngs(0))
+    reset(model, key)
+    eager = params_of(td.reset_parameters(MLP(nnx.Rngs(0)), key))
+    assert all((params_of(model)[p] == eager[p]).all() for p in eager)
+    lin = eqx.nn.Linear(4, 3, key=jax.random.key(0))
+    jitted = eqx.filter_jit(td.reset_parameters)(lin, key)
+    np.testing.assert_array_equal(jitted.weight, td.reset_parameters(lin, key).weight)

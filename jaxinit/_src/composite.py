@@ -10,7 +10,7 @@ report their laws region by region with :meth:`laws`.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -140,7 +140,7 @@ class ZeroRow:
         """The rows before and after the zero row follow ``init``; the row is the constant 0."""
         shape, row = self._row(shape)
         law = self.init.distribution(shape)
-        out = [((row,), Distribution("constant", value=0.0))]
+        out: list[tuple[tuple, Distribution]] = [((row,), Distribution("constant", value=0.0))]
         out += [((rows,), law) for rows in (slice(0, row), slice(row + 1, shape[0])) if rows.stop > rows.start]
         return out
 

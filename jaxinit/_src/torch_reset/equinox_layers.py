@@ -19,7 +19,6 @@ Linear, Conv, Embedding (N(0, 1)), LayerNorm, GroupNorm, RMSNorm and PReLU (0.25
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import equinox as eqx

@@ -154,7 +154,7 @@ def trace(model: nn.Module, key: jax.Array, example_inputs: tuple, call_kwargs: 
     return list(modules.items()), unfreeze(shapes)
 
 
-def collect(model, key, example_inputs, call_kwargs) -> tuple[list, dict, dict]:
+def collect(model, key, example_inputs, call_kwargs) -> tuple[list, dict, tuple]:
     modules, shapes = trace(model, key, example_inputs, call_kwargs)
     leaves, full = {}, {}
     for collection in COLLECTIONS:

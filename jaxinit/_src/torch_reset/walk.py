@@ -156,12 +156,12 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
             for root in roots:
                 for p in under.get(root, ()):
                     if p in covered:
-                        covered[p] = _xavier(covered[p], p, dict(modules).get(root))
+                        covered[p] = _xavier(covered[p], p)
     unwrap = lambda init: init.init if isinstance(init, TorchParam) else init  # noqa: E731
     return {p: unwrap(covered[p]) for p in leaves if p in covered}  # in the model's order
 
 
-def _xavier(init: Any, path: Path, root: Any) -> Any:
+def _xavier(init: Any, path: Path) -> Any:
     """``nn.Transformer``'s post-construction re-draw: xavier_uniform on torch tensors of 2+ dims."""
     if not isinstance(init, TorchParam):
         raise ValueError(f"{path_name(path)!r} is inside a `transformer` layer, but its rule gave a plain "

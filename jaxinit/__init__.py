@@ -13,8 +13,8 @@ from jaxinit._src.generator import Generator
 from jaxinit._src.fans import calculate_correct_fan, calculate_fan_in_and_fan_out, calculate_gain
 from jaxinit._src.initializers import (
     constant, delta_orthogonal, dirac, eye, kaiming_normal, kaiming_uniform, lecun_normal,
-    lecun_uniform, normal, ones, orthogonal, sparse, trunc_normal, uniform, variance_scaling,
-    xavier_normal, xavier_uniform, zeros,
+    lecun_uniform, normal, ones, orthogonal, sparse, triangular, trunc_normal, uniform,
+    variance_scaling, xavier_normal, xavier_uniform, zeros,
 )
 from jaxinit._src.laws import Distribution
 from jaxinit._src.registry import get
@@ -32,5 +32,5 @@ __all__ = [
     "he_normal", "he_uniform", "inplace", "jax_nn", "path_key", "reinit", "to_haiku", "torch_defaults", "calculate_correct_fan", "calculate_fan_in_and_fan_out",
     "calculate_gain", "constant", "delta_orthogonal", "dirac", "eye", "kaiming_normal",
     "kaiming_uniform", "lecun_normal", "lecun_uniform", "normal", "ones", "orthogonal", "sparse",
-    "trunc_normal", "uniform", "variance_scaling", "xavier_normal", "xavier_uniform", "zeros",
+    "triangular", "trunc_normal", "uniform", "variance_scaling", "xavier_normal", "xavier_uniform", "zeros",
 ]

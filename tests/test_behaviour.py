@@ -14,7 +14,7 @@ from jaxinit._src import core
 RANDOM = [jaxinit.uniform(), jaxinit.normal(), jaxinit.trunc_normal(), jaxinit.xavier_uniform(),
           jaxinit.xavier_normal(), jaxinit.kaiming_uniform(), jaxinit.kaiming_normal(),
           jaxinit.lecun_uniform(), jaxinit.lecun_normal(), jaxinit.orthogonal(), jaxinit.sparse(0.3),
-          jaxinit.variance_scaling(), jaxinit.delta_orthogonal()]
+          jaxinit.variance_scaling(), jaxinit.delta_orthogonal(), jaxinit.triangular()]
 DETERMINISTIC = [jaxinit.zeros(), jaxinit.ones(), jaxinit.constant(3.0), jaxinit.eye(), jaxinit.dirac()]
 
 

@@ -30,7 +30,7 @@ def test_dense_defaults_formula(key):
 
 @pytest.mark.parametrize("in_features,kernel_size,groups", [(16, (3, 3), 1), (16, (3, 3), 4), (8, 5, 1), (6, (3, 3, 3), 2)])
 def test_conv_defaults_formula(in_features, kernel_size, groups, key):
-    pair = torch_defaults.conv(in_features, kernel_size, feature_group_count=groups)
+    pair = torch_defaults.conv(in_features, kernel_size, groups=groups)
     ks = (kernel_size,) if isinstance(kernel_size, int) else kernel_size
     fan_in = in_features // groups * math.prod(ks)
     kernel_shape = (*ks, in_features // groups, 32)
@@ -50,9 +50,14 @@ def test_conv_transpose_and_others():
     assert torch_defaults.embed().distribution((10, 4)).params == {"mean": 0.0, "std": 1.0}
     assert torch_defaults.norm() == (jaxinit.ones(), jaxinit.zeros())
     rec = torch_defaults.recurrent(64)
-    assert all(i.distribution((64, 256)).high == 0.125 for i in rec)
-    with pytest.raises(ValueError, match="`feature_group_count` must divide `in_features`, got 3 and 16"):
-        torch_defaults.conv(16, 3, feature_group_count=3)
+    assert rec.kernel_init.distribution((64, 256)).high == 0.125
+    assert rec.recurrent_kernel_init.distribution((64, 256)).high == 0.125
+    assert rec.bias_init.distribution((256,)) == jaxinit.triangular(-0.25, 0.25).distribution((1,))
+    assert torch_defaults.recurrent(64, bias="single").bias_init == jaxinit.uniform(-0.125, 0.125)
+    with pytest.raises(ValueError, match="`groups` must divide `in_features`, got 3 and 16"):
+        torch_defaults.conv(16, 3, groups=3)
+    with pytest.warns(DeprecationWarning, match="`feature_group_count` is deprecated"):
+        assert torch_defaults.conv(16, 3, feature_group_count=4) == torch_defaults.conv(16, 3, groups=4)
     with pytest.raises(ValueError, match="`in_features` must be >= 1, got 0"):
         torch_defaults.dense(0)
 
@@ -61,8 +66,9 @@ def test_recurrent_defaults_in_a_flax_lstm(key):
     cell = nn.LSTMCell(32, **torch_defaults.recurrent(32).kwargs())
     carry = cell.initialize_carry(key, (1, 16))
     params = cell.init(key, carry, jnp.ones((1, 16)))["params"]
-    leaves = jax.tree_util.tree_leaves(params)
-    assert max(float(jnp.abs(x).max()) for x in leaves) <= 1 / math.sqrt(32)
+    for path, x in jax.tree_util.tree_flatten_with_path(params)[0]:
+        bound = (2 if jax.tree_util.keystr(path).endswith("['bias']") else 1) / math.sqrt(32)  # b_ih + b_hh
+        assert float(jnp.abs(x).max()) <= bound
 
 
 def test_torch_defaults_match_torch_layers():
@@ -71,9 +77,9 @@ def test_torch_defaults_match_torch_layers():
     torch.manual_seed(0)
     for module, pair, weight_to_flax in [
         (torch.nn.Linear(300, 200), torch_defaults.dense(300), lambda w: w.T),
-        (torch.nn.Conv2d(16, 64, 3, groups=4), torch_defaults.conv(16, 3, feature_group_count=4),
+        (torch.nn.Conv2d(16, 64, 3, groups=4), torch_defaults.conv(16, (3, 3), groups=4),
          lambda w: np.transpose(w, (2, 3, 1, 0))),
-        (torch.nn.ConvTranspose2d(32, 24, 3), torch_defaults.conv_transpose(24, 3),
+        (torch.nn.ConvTranspose2d(32, 24, 3), torch_defaults.conv_transpose(24, (3, 3)),
          lambda w: np.transpose(w, (2, 3, 0, 1))),
     ]:
         w = weight_to_flax(module.weight.detach().numpy())

@@ -25,6 +25,7 @@ ELEMENTWISE = [
     jaxinit.variance_scaling(2.0, "fan_avg", "truncated_normal"),
     jaxinit.variance_scaling(0.5, "fan_geo_avg", "uniform"),
     jaxinit.variance_scaling(1.0, "fan_out", "normal"),
+    jaxinit.triangular(), jaxinit.triangular(-0.25, 1.75),
 ]
 SHAPES = [KS_SAMPLES, (8, 128, 128)]
 

@@ -93,7 +93,7 @@ STRATEGY_INITS = [
     jaxinit.uniform(-0.5, 2.0), jaxinit.normal(0.1, 3.0), jaxinit.kaiming_normal(),
     jaxinit.xavier_uniform(gain=2.0), jaxinit.lecun_normal(),
     jaxinit.trunc_normal(0.0, 1.0, -2.0, 2.0), jaxinit.trunc_normal(0.0, 1.0, 3.0, 5.0),
-    jaxinit.trunc_normal(0.0, 1.0, -40.0, -30.0),
+    jaxinit.trunc_normal(0.0, 1.0, -40.0, -30.0), jaxinit.triangular(-0.3, 0.5),
 ]
 STRATEGY_SHAPES = [(1, 1), (64, 65), (7, 7, 3, 64), (256, 256), (3, 3, 64, 65), (2, 2 ** 16 + 1)]
 
@@ -160,7 +160,7 @@ MEMORY_INITS = [
     jaxinit.xavier_uniform(), jaxinit.xavier_normal(), jaxinit.kaiming_uniform(),
     jaxinit.kaiming_normal(), jaxinit.lecun_uniform(), jaxinit.lecun_normal(),
     jaxinit.variance_scaling(1.0, "fan_avg", "truncated_normal"),
-    jaxinit.variance_scaling(2.0, "fan_geo_avg", "uniform"),
+    jaxinit.variance_scaling(2.0, "fan_geo_avg", "uniform"), jaxinit.triangular(),
 ]
 
 

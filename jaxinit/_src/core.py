@@ -244,6 +244,9 @@ def _pack(law: Distribution, shape: tuple, dtype: np.dtype, compute: np.dtype,
             constants = (mean, std, *sampling.legacy_truncnorm_constants(
                 (low - mean) / std, (high - mean) / std, compute))
         return static, (*constants, *bounds)
+    if family == "triangular":
+        bounds = _interval(law, law.low, law.high, compute, dtype)
+        return (), (*_triangular_numbers(law.low, law.high, compute), *bounds)
     if family == "constant":
         return (), (constant_value(law.value, dtype),)
     if family == "eye":
@@ -483,6 +486,39 @@ def _truncated_normal(u, numbers, static, dtype):
     return sampling.cast_inside(x, low_d, high_d, dtype)
 
 
+def _triangular_numbers(low, high, compute):
+    """(low, high) rounded inwards, the centre and the half-width, in the compute dtype."""
+    if isinstance(low, jax.core.Tracer) or isinstance(high, jax.core.Tracer):
+        low, high = _as(low, compute), _as(high, compute)
+        return low, high, low / 2 + high / 2, high / 2 - low / 2  # halves first: no overflow
+    centre, half = (low + high) / 2, (high - low) / 2  # Python floats: exact enough, no overflow
+    return (*sampling.bounds_in(low, high, compute), _as(centre, compute), _as(half, compute))
+
+
+def _triangular(u, numbers, static, dtype):
+    """The symmetric triangular law on [low, high] by its inverse CDF.
+
+    With q = 2 min(u, 1 - u), the value lies at ``half * sqrt(q)`` from the bound on the side
+    of ``u``, that is at ``half * (1 - sqrt(q)) = half * (1 - q) / (1 + sqrt(q))`` from the
+    centre. For the grid of :func:`sampling.unit_interval`, q and 1 - q are exact. The value is
+    computed from whichever reference point is nearer (the bound while sqrt(q) < 1/2, else the
+    centre), so its error is a few ulps of that point's distance: full relative precision at a
+    bound or a centre at zero, the usual cases.
+    """
+    low, high, centre, half, low_d, high_d = numbers
+    dt = u.dtype
+    one = np.asarray(1, dt)
+    below = u < np.asarray(0.5, dt)
+    q = np.asarray(2, dt) * jnp.minimum(u, one - u)
+    root = jnp.sqrt(q)
+    from_bound = half * root
+    from_centre = half * ((one - q) / (one + root))
+    x = jnp.where(q < np.asarray(0.25, dt),
+                  jnp.where(below, low + from_bound, high - from_bound),
+                  jnp.where(below, centre - from_centre, centre + from_centre))
+    return sampling.cast_inside(jnp.clip(x, low, high), low_d, high_d, dtype)
+
+
 def _constant(words, numbers, static, shape, dtype):
     return jnp.full(shape, numbers[0], dtype)
 
@@ -568,7 +604,8 @@ def _sparse(words, numbers, static, shape, dtype):
     return _unview(values.astype(dtype), ordered, layout)
 
 
-_TRANSFORMS = {"uniform": _uniform, "normal": _normal, "truncated_normal": _truncated_normal}
+_TRANSFORMS = {"uniform": _uniform, "normal": _normal, "truncated_normal": _truncated_normal,
+               "triangular": _triangular}
 _ELEMENTWISE = frozenset(_TRANSFORMS)
 _SAMPLERS = {
     "constant": _constant, "eye": _eye, "dirac": _dirac, "orthogonal": _orthogonal,

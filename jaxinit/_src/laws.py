@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-CONTINUOUS = ("uniform", "normal", "truncated_normal")
+CONTINUOUS = ("uniform", "normal", "truncated_normal", "triangular")
 FAMILIES = CONTINUOUS + ("constant", "orthogonal", "sparse", "eye", "dirac", "delta_orthogonal")
 
 
@@ -21,6 +21,8 @@ class Distribution:
     ``normal``           ``mean``, ``std``
     ``truncated_normal`` ``mean``, ``std`` (of the normal before truncation),
                          ``low``, ``high`` (absolute bounds)
+    ``triangular``       ``low``, ``high`` (the density rises linearly from ``low``
+                         to the midpoint and falls to ``high``)
     ``constant``         ``value``
     ``orthogonal``       ``gain`` (a Haar-random (semi-)orthogonal matrix times gain)
     ``delta_orthogonal`` ``gain`` (an orthogonal matrix at the kernel's centre)
@@ -74,7 +76,8 @@ class Distribution:
     def scipy(self):
         """The frozen ``scipy.stats`` law of one element.
 
-        Defined for ``uniform``, ``normal`` and ``truncated_normal``; for ``sparse`` it is
+        Defined for ``uniform``, ``normal``, ``truncated_normal`` and ``triangular``
+        (``scipy.stats.triang`` with ``c=0.5``); for ``sparse`` it is
         the law of the non-zero entries. Other families have no elementwise continuous law
         and raise ``TypeError``.
 
@@ -92,6 +95,8 @@ class Distribution:
         if self.family == "truncated_normal":
             mean, std = p["mean"], p["std"]
             return stats.truncnorm((p["low"] - mean) / std, (p["high"] - mean) / std, loc=mean, scale=std)
+        if self.family == "triangular":
+            return stats.triang(0.5, loc=p["low"], scale=p["high"] - p["low"])
         raise TypeError(f"the {self.family!r} family has no elementwise continuous law in scipy.stats")
 
 

@@ -10,7 +10,7 @@ from jaxinit._src.core import Initializer
 
 FACTORIES: dict[str, Callable[..., Initializer]] = {
     name: getattr(factories, name) for name in (
-        "constant", "ones", "zeros", "uniform", "normal", "trunc_normal", "variance_scaling",
+        "constant", "ones", "zeros", "uniform", "triangular", "normal", "trunc_normal", "variance_scaling",
         "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "lecun_uniform",
         "lecun_normal", "eye", "dirac", "orthogonal", "delta_orthogonal", "sparse")
 }

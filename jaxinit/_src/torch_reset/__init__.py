@@ -1,0 +1,103 @@
+"""``reset_parameters``: PyTorch's initial weights for a whole Flax NNX, linen or Equinox model.
+
+The model is walked by layer type (never by parameter names or shapes); each known layer type
+has a rule giving its parameters the laws of the equivalent torch layer's
+``reset_parameters`` (:mod:`jaxinit._src.torch_reset.rules`), and each parameter is drawn with
+``jaxinit.path_key(key, path)``, as :func:`jaxinit.reinit` does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jaxinit._src.torch_reset.rules import TorchParam, register_layer
+from jaxinit._src.torch_reset.walk import framework_of, resolve_key
+
+__all__ = ["TorchParam", "initializers", "register_layer", "reset_parameters"]
+
+
+def _no_inputs(framework: str, example_inputs: tuple, variables: Any, call_kwargs: dict) -> None:
+    if example_inputs or variables is not None or call_kwargs:
+        raise TypeError(f"example inputs, `variables` and call keywords are for Flax linen models; "
+                        f"a {framework} model holds its own parameters, got "
+                        f"{len(example_inputs)} inputs, variables={'given' if variables is not None else None}, "
+                        f"keywords {sorted(call_kwargs)}")
+
+
+def reset_parameters(model: Any, key: Any, *example_inputs: Any, variables: Any = None,
+                     strict: bool = True, transformer: Any = (), **call_kwargs: Any) -> Any:
+    r"""Re-initialise every parameter of ``model`` as the equivalent PyTorch model would be.
+
+    * **Flax NNX** (``model`` an ``nnx.Module``): changed in place and returned. ``key`` may be
+      a JAX key or an ``nnx.Rngs`` (its ``params`` stream). Works on abstract models too
+      (``nnx.eval_shape(lambda: Model(rngs=...))``): the parameters are then made, not re-made.
+    * **Equinox** (``model`` an ``eqx.Module``): a new module is returned. Abstract models
+      (``eqx.filter_eval_shape``) work too.
+    * **Flax linen** (``model`` a ``linen.Module``): ``reset_parameters(model, key, *example_inputs,
+      variables=None, **call_kwargs)`` runs ``model.init(key, *example_inputs, **call_kwargs)``
+      abstractly (``jax.eval_shape``), intercepting every module call to learn each submodule's
+      type and hyperparameters, and returns the variables with ``params`` and ``batch_stats``
+      drawn as torch would. Pass ``variables`` (what ``init`` returned, or its ``"params"``) to
+      get that structure back, other collections kept.
+
+    Layers are recognised by their exact type: Linear/Dense, LinearGeneral/DenseGeneral, Conv,
+    ConvTranspose, Embed/Embedding, LayerNorm, RMSNorm, BatchNorm, GroupNorm, InstanceNorm,
+    PReLU, multi-head attention, LSTM/GRU/simple cells (and the RNN wrappers around them).
+    Containers without parameters of their own pass through. A parameter no rule covers is a
+    ``ValueError`` listing the layer types (``strict=False`` leaves those parameters as they
+    are); :func:`register_layer` teaches it new types.
+
+    ``transformer``: glob patterns of layer paths (``"transformer"``, ``"*"``) that stand for a
+    ``torch.nn.Transformer``, whose constructor re-draws every parameter with more than one
+    dimension by ``xavier_uniform``; inside them those parameters get
+    :math:`\mathcal{U}(\pm\sqrt{6/(\text{fan\_in} + \text{fan\_out})})` of the torch tensor.
+
+    Parameter ``path`` gets ``jaxinit.path_key(key, path)``: the values depend only on the key
+    and the path (``"conv1/kernel"``; linen: ``"params/Conv_0/kernel"``).
+
+    >>> import jax, jaxinit
+    >>> from flax import nnx
+    >>> layer = nnx.Linear(64, 10, rngs=nnx.Rngs(0))
+    >>> layer = jaxinit.torch_defaults.reset_parameters(layer, jax.random.key(0))
+    >>> bool(abs(layer.bias[...]).max() <= 1 / 8)
+    True
+    """
+    framework = framework_of(model)
+    key = resolve_key(key)
+    if framework == "linen":
+        from jaxinit._src.torch_reset import linen_layers
+        return linen_layers.reset(model, key, example_inputs, call_kwargs, variables,
+                                  strict=strict, transformer=transformer)
+    _no_inputs(framework, example_inputs, variables, call_kwargs)
+    if framework == "nnx":
+        from jaxinit._src.torch_reset import nnx_layers
+        return nnx_layers.reset(model, key, strict=strict, transformer=transformer)
+    from jaxinit._src.torch_reset import equinox_layers
+    return equinox_layers.reset(model, key, strict=strict, transformer=transformer)
+
+
+def initializers(model: Any, *example_inputs: Any, strict: bool = True, transformer: Any = (),
+                 **call_kwargs: Any) -> dict[str, Any]:
+    """The initializer :func:`reset_parameters` draws each parameter from, by path.
+
+    Same arguments as :func:`reset_parameters`, without the key (linen: the example inputs and
+    call keywords). Each value has ``distribution(shape)``, or ``laws(shape)`` for the few
+    parameters made of parts (a GRU's packed bias, an embedding's padding row).
+
+    >>> import jaxinit
+    >>> from flax import nnx
+    >>> cell = nnx.LSTMCell(8, 16, rngs=nnx.Rngs(0))
+    >>> jaxinit.torch_defaults.initializers(cell)["hi/bias"]
+    triangular(a=-0.5, b=0.5)
+    """
+    framework = framework_of(model)
+    if framework == "linen":
+        from jaxinit._src.torch_reset import linen_layers
+        return linen_layers.initializers(model, example_inputs, call_kwargs, strict=strict,
+                                         transformer=transformer)
+    _no_inputs(framework, example_inputs, None, call_kwargs)
+    if framework == "nnx":
+        from jaxinit._src.torch_reset import nnx_layers
+        return nnx_layers.initializers(model, strict=strict, transformer=transformer)
+    from jaxinit._src.torch_reset import equinox_layers
+    return equinox_layers.initializers(model, strict=strict, transformer=transformer)

@@ -1,0 +1,144 @@
+"""Flax NNX: the torch counterpart of each layer, and the in-place reset of a module graph."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+from flax import nnx
+
+from jaxinit._src.torch_reset import rules
+from jaxinit._src.torch_reset.rules import builtin
+from jaxinit._src.torch_reset.walk import Leaf, check_concrete, draw, path_name, plan
+
+_TRACKED = (nnx.Param, nnx.BatchStat)
+
+
+@builtin(nnx.Linear)
+def _linear(layer, params):
+    return rules.linear(layer.in_features, layer.out_features)
+
+
+@builtin(nnx.LinearGeneral)
+def _linear_general(layer, params):
+    # a Linear from the flattened input axes to the flattened output axes (per batch entry)
+    return rules.linear(math.prod(layer.in_features), math.prod(layer.out_features))
+
+
+@builtin(nnx.Conv)
+def _conv(layer, params):
+    groups = layer.feature_group_count
+    return rules.conv(layer.in_features // groups, layer.out_features, tuple(layer.kernel_size))
+
+
+@builtin(nnx.ConvTranspose)
+def _conv_transpose(layer, params):  # Flax's ConvTranspose has no groups
+    return rules.conv_transpose(layer.in_features, layer.out_features, 1, tuple(layer.kernel_size))
+
+
+@builtin(nnx.Embed)
+def _embed(layer, params):
+    return rules.embedding(layer.num_embeddings, layer.features, "embedding")
+
+
+@builtin(nnx.LayerNorm, nnx.RMSNorm, nnx.GroupNorm, nnx.InstanceNorm)
+def _norm(layer, params):
+    return rules.affine(params, "scale", "bias")
+
+
+@builtin(nnx.BatchNorm)
+def _batch_norm(layer, params):
+    return {**rules.affine(params, "scale", "bias"), **rules.running_stats(params, "mean", "var")}
+
+
+@builtin(nnx.PReLU)
+def _prelu(layer, params):
+    return rules.prelu("negative_slope")
+
+
+@builtin(nnx.MultiHeadAttention)
+def _attention(layer, params):
+    rules.check_attention("nnx.MultiHeadAttention", layer.in_features, (layer.qkv_features,),
+                          layer.out_features, layer.num_kv_heads == layer.num_heads, layer.normalize_qk)
+    names = {p: f"{p}/kernel" for p in ("query", "key", "value", "out")}
+    names.update({f"{p}_bias": f"{p}/bias" for p in ("query", "key", "value", "out")})
+    return rules.attention(layer.in_features, layer.in_kv_features, layer.in_kv_features, names)
+
+
+_LSTM_GATES = ("i", "f_", "g", "o")  # nnx names the forget-gate layers if_ and hf
+
+
+@builtin(nnx.LSTMCell)
+def _lstm(layer, params):
+    r = rules.Recurrent(4, layer.in_features, layer.hidden_features)
+    out = {}
+    for gate in _LSTM_GATES:
+        out[f"i{gate}/kernel"] = r.input_kernel()
+        hidden = f"h{gate.rstrip('_')}"
+        out[f"{hidden}/kernel"] = r.hidden_kernel()
+        out[f"{hidden}/bias"] = r.summed_bias()
+    return out
+
+
+@builtin(nnx.OptimizedLSTMCell)
+def _optimized_lstm(layer, params):
+    r = rules.Recurrent(4, layer.in_features, layer.hidden_features)
+    return {"dense_i/kernel": r.input_kernel(), "dense_h/kernel": r.hidden_kernel(),
+            "dense_h/bias": r.summed_bias()}
+
+
+@builtin(nnx.GRUCell)
+def _gru(layer, params):
+    # nnx's GRU has no b_hn (torch's hidden bias of the candidate gate, inside r * (...))
+    r = rules.Recurrent(3, layer.in_features, layer.hidden_features)
+    return {"dense_i/kernel": r.input_kernel(), "dense_i/bias": r.gru_input_bias(),
+            "dense_h/kernel": r.hidden_kernel()}
+
+
+@builtin(nnx.SimpleCell)
+def _simple(layer, params):
+    r = rules.Recurrent(1, layer.in_features, layer.hidden_features)
+    return {"dense_i/kernel": r.input_kernel(), "dense_i/bias": r.summed_bias(),
+            "dense_h/kernel": r.hidden_kernel()}
+
+
+def _value(variable: nnx.Variable) -> Any:
+    return variable.get_value() if hasattr(variable, "get_value") else variable.value
+
+
+def collect(model: nnx.Module) -> tuple[list, dict, dict, list]:
+    """The layers; the parameters and batch statistics (as Leafs) and their Variables; and the
+    paths of variables that hold no value (an abstract model's)."""
+    modules, leaves, variables, abstract = [], {}, {}, []
+    for path, node in nnx.iter_graph(model):
+        path = tuple(path)
+        if isinstance(node, nnx.Module):
+            modules.append((path, node))
+        elif isinstance(node, nnx.Variable):
+            value = _value(node)
+            if isinstance(value, jax.ShapeDtypeStruct):
+                abstract.append(path)
+            if isinstance(node, _TRACKED) and hasattr(value, "shape") and hasattr(value, "dtype"):
+                leaves[path] = Leaf(jax.ShapeDtypeStruct(value.shape, value.dtype), path_name(path))
+                variables[path] = node
+    return modules, leaves, variables, abstract
+
+
+def initializers(model: nnx.Module, *, strict: bool, transformer: Any) -> dict[str, Any]:
+    modules, leaves, _, _ = collect(model)
+    return {leaves[p].name: init for p, init in plan(modules, leaves, strict=strict, transformer=transformer).items()}
+
+
+def reset(model: nnx.Module, key: jax.Array, *, strict: bool, transformer: Any) -> nnx.Module:
+    modules, leaves, variables, abstract = collect(model)
+    inits = plan(modules, leaves, strict=strict, transformer=transformer)
+    check_concrete(inits, abstract)
+    values = draw(inits, leaves, key)
+    for path, value in values.items():
+        variable = variables[path]
+        if hasattr(variable, "set_value"):  # flax >= 0.12 deprecates `.value`
+            variable.set_value(value)
+        else:  # pragma: no cover - older flax
+            variable.value = value
+    return model

@@ -1,0 +1,218 @@
+"""Layer rules: which law each parameter of a layer type gets, and the registry of rules.
+
+A rule is ``rule(layer, params) -> {relative path: initializer}``. ``layer`` is the layer
+object (an ``nnx.Module``, an ``eqx.Module``, or the linen module as it was called during
+``init``); ``params`` maps the path of each parameter under the layer (``"kernel"``,
+``"query/kernel"``) to a ``jax.ShapeDtypeStruct``. A value may be a :class:`TorchParam`, which
+also names the shape of the torch tensor the parameter stands for, so that
+``reset_parameters(..., transformer=...)`` can apply ``nn.Transformer``'s ``xavier_uniform``.
+
+The built-in rules below are written from the torch layer's side (its hyperparameters); the
+framework modules (``nnx_layers``, ``linen_layers``, ``equinox_layers``) read those
+hyperparameters from their layers and name their parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Mapping, NamedTuple
+
+from jaxinit._src import torch_defaults as td
+from jaxinit._src.composite import Concat
+from jaxinit._src.initializers import normal, ones, zeros
+
+
+class TorchParam(NamedTuple):
+    """A rule's answer for one parameter: its initializer, and the shape of the torch tensor it
+    stands for (``nn.Transformer`` re-draws torch tensors with more than one dimension)."""
+
+    init: Any
+    torch_shape: tuple[int, ...]
+
+
+Rule = Callable[[Any, Mapping[str, Any]], Mapping[str, Any]]
+
+_USER: dict[type, Rule] = {}
+_BUILTIN: dict[type, Rule] = {}
+
+
+def builtin(*layer_types: type) -> Callable[[Rule], Rule]:
+    def wrap(rule: Rule) -> Rule:
+        for layer_type in layer_types:
+            _BUILTIN[layer_type] = rule
+        return rule
+    return wrap
+
+
+def lookup(layer_type: type) -> Rule | None:
+    """The rule for exactly this type (a subclass may add or change parameters: no inheritance)."""
+    return _USER.get(layer_type) or _BUILTIN.get(layer_type)
+
+
+def type_name(layer_type: type) -> str:
+    return f"{layer_type.__module__}.{layer_type.__qualname__}"
+
+
+def register_layer(layer_type: type, rule: Rule | None = None, *, like: type | None = None):
+    """Teach :func:`reset_parameters` a layer type: give its parameters' initializers.
+
+    ``rule(layer, params)`` receives the layer and a dict from each parameter's path under the
+    layer (``"weight"``, ``"proj/kernel"``) to its ``jax.ShapeDtypeStruct``, and returns a dict
+    from those paths to initializers (any ``init(key, shape, dtype)`` callable, or a
+    :class:`TorchParam`). Parameters it leaves out stay uncovered, unless a sublayer's rule
+    covers them. ``like=nnx.Linear`` reuses the rule of a known type, for a subclass that keeps
+    its parent's parameters. Registering a known type replaces its built-in rule. Usable as a
+    decorator: ``@register_layer(MyLayer)``.
+
+    >>> import jax, jax.numpy as jnp, jaxinit
+    >>> from flax import nnx
+    >>> class Scale(nnx.Module):
+    ...     def __init__(self, n):
+    ...         self.gain = nnx.Param(jnp.zeros(n))
+    >>> _ = jaxinit.torch_defaults.register_layer(Scale, lambda layer, params: {"gain": jaxinit.ones()})
+    >>> jaxinit.torch_defaults.reset_parameters(Scale(3), jax.random.key(0)).gain[...]
+    Array([1., 1., 1.], dtype=float32)
+    """
+    if not isinstance(layer_type, type):
+        raise TypeError(f"`layer_type` must be a class, got {layer_type!r}")
+    if like is not None:
+        if rule is not None:
+            raise TypeError("pass either `rule` or `like`, not both")
+        from jaxinit._src.torch_reset import walk
+        walk.load_builtins_for(like)
+        rule = lookup(like)
+        if rule is None:
+            raise ValueError(f"`like` must be a layer type with a rule, got {type_name(like)}")
+    if rule is None:
+        return lambda fn: register_layer(layer_type, fn)
+    if not callable(rule):
+        raise TypeError(f"`rule` must be a callable (layer, params) -> dict, got {rule!r}")
+    _USER[layer_type] = rule
+    return rule
+
+
+# -- the laws of torch's layers, by torch hyperparameters --------------------------------
+
+def _uniform(bound: float, torch_shape: tuple) -> TorchParam:
+    return TorchParam(td.symmetric(bound), tuple(torch_shape))
+
+
+def linear(in_features: int, out_features: int, kernel: str = "kernel", bias: str = "bias") -> dict:
+    """torch.nn.Linear(in_features, out_features): weight and bias U(+-1/sqrt(in_features))."""
+    bound = 1.0 / math.sqrt(in_features)
+    return {kernel: _uniform(bound, (out_features, in_features)), bias: _uniform(bound, (out_features,))}
+
+
+def conv(in_per_group: int, out_channels: int, kernel_size: tuple, kernel: str = "kernel",
+         bias: str = "bias") -> dict:
+    """torch.nn.ConvNd: weight (out, in/groups, *k); both U(+-1/sqrt(in/groups * prod(k)))."""
+    bound = 1.0 / math.sqrt(in_per_group * math.prod(kernel_size))
+    return {kernel: _uniform(bound, (out_channels, in_per_group, *kernel_size)),
+            bias: _uniform(bound, (out_channels,))}
+
+
+def conv_transpose(in_channels: int, out_per_group: int, groups: int, kernel_size: tuple,
+                   kernel: str = "kernel", bias: str = "bias") -> dict:
+    """torch.nn.ConvTransposeNd: weight (in, out/groups, *k), whose fan_in is out/groups * prod(k)."""
+    bound = 1.0 / math.sqrt(out_per_group * math.prod(kernel_size))
+    return {kernel: _uniform(bound, (in_channels, out_per_group, *kernel_size)),
+            bias: _uniform(bound, (out_per_group * groups,))}
+
+
+def embedding(num_embeddings: int, dim: int, table: str) -> dict:
+    """torch.nn.Embedding: N(0, 1)."""
+    return {table: TorchParam(normal(0.0, 1.0), (num_embeddings, dim))}
+
+
+def affine(params: Mapping[str, Any], scale: str, bias: str) -> dict:
+    """Norm layers' weight 1 and bias 0 (the torch tensor has the parameter's own shape)."""
+    out = {}
+    if scale in params:
+        out[scale] = TorchParam(ones(), tuple(params[scale].shape))
+    if bias in params:
+        out[bias] = TorchParam(zeros(), tuple(params[bias].shape))
+    return out
+
+
+def running_stats(params: Mapping[str, Any], mean: str, var: str) -> dict:
+    """BatchNorm's running_mean 0 and running_var 1 (torch's reset_running_stats)."""
+    out = {}
+    if mean in params:
+        out[mean] = TorchParam(zeros(), tuple(params[mean].shape))
+    if var in params:
+        out[var] = TorchParam(ones(), tuple(params[var].shape))
+    return out
+
+
+def prelu(name: str) -> dict:
+    """torch.nn.PReLU(): one slope, 0.25."""
+    return {name: TorchParam(td.prelu(), (1,))}
+
+
+def attention(embed_dim: int, kdim: int, vdim: int, names: Mapping[str, str]) -> dict:
+    """torch.nn.MultiheadAttention(embed_dim, kdim=, vdim=): see torch_defaults.multihead_attention.
+
+    ``names`` maps ``query``, ``key``, ``value``, ``out`` (kernels) and ``query_bias``,
+    ``key_bias``, ``value_bias``, ``out_bias`` to the layer's parameter paths.
+    """
+    e = embed_dim
+    laws = td.multihead_attention(e, kdim, vdim)
+    packed = kdim == e and vdim == e
+    shapes = {"query": (3 * e, e) if packed else (e, e), "key": (3 * e, e) if packed else (e, kdim),
+              "value": (3 * e, e) if packed else (e, vdim)}
+    return {
+        names["query"]: TorchParam(laws.query_kernel_init, shapes["query"]),
+        names["key"]: TorchParam(laws.key_kernel_init, shapes["key"]),
+        names["value"]: TorchParam(laws.value_kernel_init, shapes["value"]),
+        names["out"]: TorchParam(laws.out_kernel_init, (e, e)),
+        # in_proj_bias (3E,) and out_proj.bias (E,) are zero
+        names["query_bias"]: TorchParam(zeros(), (3 * e,)),
+        names["key_bias"]: TorchParam(zeros(), (3 * e,)),
+        names["value_bias"]: TorchParam(zeros(), (3 * e,)),
+        names["out_bias"]: TorchParam(zeros(), (e,)),
+    }
+
+
+def check_attention(layer_name: str, embed_dim: int, projected: tuple[int, ...], out: int,
+                    same_heads: bool = True, normalize_qk: bool = False) -> None:
+    """torch's MultiheadAttention projects to embed_dim and back: other shapes have no counterpart."""
+    problems = []
+    if any(size != embed_dim for size in projected):
+        problems.append(f"projections to {sorted(set(projected))} features, not the input's {embed_dim}")
+    if out != embed_dim:
+        problems.append(f"output features {out} != input features {embed_dim}")
+    if not same_heads:
+        problems.append("fewer key/value heads than query heads")
+    if normalize_qk:
+        problems.append("query/key normalisation")
+    if problems:
+        raise ValueError(f"{layer_name} has no torch.nn.MultiheadAttention counterpart: "
+                         f"{'; '.join(problems)}")
+
+
+class Recurrent:
+    """torch.nn.RNN / LSTM / GRU with ``gates`` gates: every weight and bias U(+-1/sqrt(hidden))."""
+
+    def __init__(self, gates: int, input_size: int, hidden: int):
+        self.gates, self.input_size, self.hidden = gates, input_size, hidden
+        self.bound = 1.0 / math.sqrt(hidden)
+
+    def input_kernel(self) -> TorchParam:
+        return _uniform(self.bound, (self.gates * self.hidden, self.input_size))
+
+    def hidden_kernel(self) -> TorchParam:
+        return _uniform(self.bound, (self.gates * self.hidden, self.hidden))
+
+    def single_bias(self) -> TorchParam:
+        """One of torch's two biases (b_ih or b_hh)."""
+        return _uniform(self.bound, (self.gates * self.hidden,))
+
+    def summed_bias(self) -> TorchParam:
+        """b_ih + b_hh: triangular(+-2/sqrt(hidden))."""
+        return TorchParam(td.recurrent_bias(self.hidden, "sum"), (self.gates * self.hidden,))
+
+    def gru_input_bias(self) -> TorchParam:
+        """A packed (r, z, n) bias: b_ih + b_hh on r and z, b_in alone on n."""
+        h = self.hidden
+        return TorchParam(Concat((td.recurrent_bias(h, "sum"), 2 * h), (td.symmetric(self.bound), h)),
+                          (3 * h,))

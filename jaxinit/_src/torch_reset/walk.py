@@ -1,0 +1,195 @@
+"""Planning a reset, whatever the framework: which rule covers each parameter, then the draws.
+
+A framework module hands over the model's layers as ``(path, layer)`` pairs and its
+parameters as ``{path: Leaf}``; paths are tuples of names and indices. Rules are applied
+outermost layer first, so a layer's rule covers its sublayers (an LSTM cell's gates are
+``Linear`` layers that must not get ``Linear``'s law).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import importlib
+import sys
+from collections import defaultdict
+from typing import Any, Iterable, Mapping
+
+import jax
+import jax.numpy as jnp
+
+from jaxinit._src import torch_defaults as td
+from jaxinit._src import checks
+from jaxinit._src.torch_reset.rules import TorchParam, lookup, type_name
+from jaxinit._src.tree import path_key
+
+Path = tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class Leaf:
+    """One parameter: its shape and dtype, and the name its key is derived from."""
+
+    struct: jax.ShapeDtypeStruct
+    name: str
+
+
+_FRAMEWORKS = (("flax.nnx", "nnx_layers"), ("flax.linen", "linen_layers"), ("equinox", "equinox_layers"))
+
+
+def load_builtins_for(layer_type: type) -> None:
+    """Import the built-in rules of the framework ``layer_type`` comes from (if it is one)."""
+    module = layer_type.__module__
+    for prefix, rules in _FRAMEWORKS:
+        if module == prefix or module.startswith(prefix + "."):
+            importlib.import_module(f"jaxinit._src.torch_reset.{rules}")
+
+
+def framework_of(model: Any) -> str:
+    """``"nnx"``, ``"linen"`` or ``"equinox"``; a ``TypeError`` for anything else."""
+    nnx = sys.modules.get("flax.nnx")
+    if nnx is not None and isinstance(model, nnx.Module):
+        return "nnx"
+    linen = sys.modules.get("flax.linen")
+    if linen is not None and isinstance(model, linen.Module):
+        return "linen"
+    eqx = sys.modules.get("equinox")
+    if eqx is not None and isinstance(model, eqx.Module):
+        return "equinox"
+    raise TypeError(f"`model` must be a Flax NNX module, a Flax linen module or an Equinox module, "
+                    f"got {type(model).__name__}")
+
+
+def resolve_key(key: Any) -> jax.Array:
+    """A JAX key, or an ``nnx.Rngs`` (its ``params`` stream, or ``default``)."""
+    nnx = sys.modules.get("flax.nnx")
+    if nnx is not None and isinstance(key, nnx.Rngs):
+        streams = [name for name in ("params", "default") if name in key]
+        if not streams:
+            raise TypeError(f"`key` is an nnx.Rngs without a 'params' or 'default' stream "
+                            f"(it has {sorted(dict(key.items()))}); pass nnx.Rngs(params=seed) or a JAX key")
+        return key.params()
+    checks.key(key)
+    return key
+
+
+def path_name(path: Path) -> str:
+    return "/".join(str(p) for p in path)
+
+
+def _globs(transformer: Any) -> tuple[str, ...]:
+    if isinstance(transformer, str):
+        return (transformer,)
+    try:
+        globs = tuple(transformer)
+    except TypeError:
+        raise TypeError(f"`transformer` must be a glob string or a sequence of them, got {transformer!r}") from None
+    for glob in globs:
+        if not isinstance(glob, str):
+            raise TypeError(f"`transformer` entries must be glob strings, got {glob!r}")
+    return globs
+
+
+def _check_answer(layer: Any, answer: Any) -> Mapping[str, Any]:
+    if not isinstance(answer, Mapping):
+        raise TypeError(f"the rule for {type_name(type(layer))} must return a dict from parameter "
+                        f"paths to initializers, got {answer!r}")
+    for rel, init in answer.items():
+        target = init.init if isinstance(init, TorchParam) else init
+        if not callable(target):
+            raise TypeError(f"the rule for {type_name(type(layer))} gave {rel!r} something that is "
+                            f"not an initializer: {init!r}")
+    return answer
+
+
+def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, strict: bool = True,
+         transformer: Any = ()) -> dict[Path, Any]:
+    """The initializer of every covered parameter, by path."""
+    modules = sorted(modules, key=lambda m: len(m[0]))  # outer layers first
+    for _, layer in modules:
+        load_builtins_for(type(layer))
+    under: dict[Path, list[Path]] = defaultdict(list)  # module path -> the parameters under it
+    for path in leaves:
+        for depth in range(len(path)):
+            under[path[:depth]].append(path)
+
+    covered: dict[Path, Any] = {}
+    for mpath, layer in modules:
+        rule = lookup(type(layer))
+        if rule is None:
+            continue
+        mine = {path_name(p[len(mpath):]): p for p in under.get(mpath, ()) if p not in covered}
+        if not mine:
+            continue
+        try:
+            answer = rule(layer, {rel: leaves[p].struct for rel, p in mine.items()})
+        except (TypeError, ValueError) as error:
+            where = path_name(mpath) or "the model"
+            raise type(error)(f"{where} ({type_name(type(layer))}): {error}") from error
+        answer = _check_answer(layer, answer)
+        for rel, init in answer.items():
+            if rel in mine:
+                covered[mine[rel]] = init
+
+    # floating parameters must be covered; integer or boolean state (a batch counter) may be
+    missing = [p for p in leaves if p not in covered and jnp.issubdtype(leaves[p].struct.dtype, jnp.inexact)]
+    if missing and strict:
+        owners: dict[str, list[str]] = defaultdict(list)
+        module_types = dict(modules)
+        for p in missing:
+            owner = next(module_types[p[:d]] for d in range(len(p) - 1, -1, -1) if p[:d] in module_types)
+            owners[type_name(type(owner))].append(path_name(p))
+        listed = "; ".join(f"{name} (parameters {', '.join(paths[:3])}{' ...' if len(paths) > 3 else ''})"
+                           for name, paths in owners.items())
+        raise ValueError(f"reset_parameters knows no torch initialisation for these layer types: "
+                         f"{listed}. Register one with jaxinit.torch_defaults.register_layer(type, rule), "
+                         f"or pass strict=False to leave their parameters as they are")
+
+    globs = _globs(transformer)
+    if globs:
+        names = {path_name(m): m for m, _ in modules}
+        for glob in globs:
+            roots = [m for name, m in names.items() if fnmatch.fnmatchcase(name, glob)]
+            if not roots:
+                shown = ", ".join(repr(n) for n in list(names)[:8]) + (" ..." if len(names) > 8 else "")
+                raise ValueError(f"`transformer` pattern {glob!r} matches no layer; the layer paths are: {shown}")
+            for root in roots:
+                for p in under.get(root, ()):
+                    if p in covered:
+                        covered[p] = _xavier(covered[p], p)
+    unwrap = lambda init: init.init if isinstance(init, TorchParam) else init  # noqa: E731
+    return {p: unwrap(covered[p]) for p in leaves if p in covered}  # in the model's order
+
+
+def _xavier(init: Any, path: Path) -> Any:
+    """``nn.Transformer``'s post-construction re-draw: xavier_uniform on torch tensors of 2+ dims."""
+    if not isinstance(init, TorchParam):
+        raise ValueError(f"{path_name(path)!r} is inside a `transformer` layer, but its rule gave a plain "
+                         f"initializer: return TorchParam(init, torch_shape) from the rule so that the "
+                         f"torch tensor's dimensions are known")
+    if len(init.torch_shape) > 1:
+        return TorchParam(td.symmetric(td.xavier_bound(init.torch_shape)), init.torch_shape)
+    return init
+
+
+def check_concrete(initializers: Mapping[Path, Any], abstract: Iterable[Path]) -> None:
+    """An abstract model (``nnx.eval_shape``, ``eqx.filter_eval_shape``) must come out whole:
+    every array it holds without a value must be one that the reset makes."""
+    left = [path_name(p) for p in abstract if p not in initializers]
+    if left:
+        raise ValueError(f"the model is abstract, and reset_parameters makes only parameters; these "
+                         f"arrays would stay without a value: {', '.join(left[:6])}{' ...' if len(left) > 6 else ''}. "
+                         f"Build the model for real (not under eval_shape), or keep such state out of it "
+                         f"(for example nnx.RNN(cell, rngs=False))")
+
+
+def draw(initializers: Mapping[Path, Any], leaves: Mapping[Path, Leaf], key: jax.Array) -> dict[Path, jax.Array]:
+    """New values: each parameter drawn with ``path_key(key, its name)``, in its own dtype."""
+    out = {}
+    for path, init in initializers.items():
+        leaf = leaves[path]
+        try:
+            out[path] = init(path_key(key, leaf.name), leaf.struct.shape, leaf.struct.dtype)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{leaf.name}: {error}") from error
+    return out

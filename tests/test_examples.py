@@ -15,12 +15,14 @@ def load(name):
     return module
 
 
+@pytest.mark.slow
 def test_quickstart(capsys):
     load("quickstart").main()
     out = capsys.readouterr().out
     assert "conv1.kernel" in out and "same key, same values: True" in out
 
 
+@pytest.mark.slow
 def test_signal_propagation(tmp_path):
     png = tmp_path / "signal.png"
     results = load("signal_propagation").run(depth=50, out=str(png))
@@ -30,6 +32,7 @@ def test_signal_propagation(tmp_path):
     assert abs(results["linear", "orthogonal"][-1] - 1) < 0.05
 
 
+@pytest.mark.slow
 def test_plot_distributions(tmp_path):
     png = tmp_path / "dist.png"
     gaps = load("plot_distributions").run(str(png))
@@ -37,6 +40,7 @@ def test_plot_distributions(tmp_path):
     assert max(gaps.values()) < 0.15
 
 
+@pytest.mark.slow
 def test_port_from_pytorch(capsys):
     rows = load("port_from_pytorch").run()
     for name, (law_std, measured) in rows.items():
@@ -52,6 +56,7 @@ def test_readme_commands_are_the_ones_ci_runs():
     assert 'pip install -e ".[test]" && pytest' in (root / ".ci" / "run").read_text()
 
 
+@pytest.mark.slow
 def test_other_frameworks():
     pytest.importorskip("equinox")
     pytest.importorskip("haiku")

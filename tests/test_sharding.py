@@ -14,6 +14,7 @@ import jaxinit
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_sharded_suite_on_eight_virtual_devices():
     """tests/sharded/ needs 8 devices, which must be set before JAX starts: a fresh process."""
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8",
@@ -42,6 +43,7 @@ def test_single_device_sharding(key):
     assert (x == jaxinit.normal()(key, (4, 4))).all()
 
 
+@pytest.mark.slow
 def test_readme_sharding_example_runs_as_written():
     text = (ROOT / "README.md").read_text()
     section = text.split("## Initialising a model too large for one device", 1)[1]
@@ -50,4 +52,5 @@ def test_readme_sharding_example_runs_as_written():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-4000:]
-    assert result.stdout.strip() == "P(None, 'model') (50304, 128)"
+    # older jax versions (0.9.0 and before) print the spec as PartitionSpec(...)
+    assert result.stdout.strip().replace("PartitionSpec(", "P(") == "P(None, 'model') (50304, 128)"

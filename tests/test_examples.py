@@ -65,3 +65,13 @@ def test_other_frameworks():
     assert conv.weight.shape == (32, 16, 3, 3) and not conv.bias.any()
     params = module.haiku_demo()
     assert float(abs(params["linear"]["w"]).max()) <= module.jaxinit.xavier_uniform().distribution((300, 10)).high
+
+
+@pytest.mark.slow
+def test_multihost_launches_two_processes_that_split_the_columns():
+    outputs = load("multihost").launch_locally(num_processes=2, devices_per_process=2)
+    lines = [line for out in outputs for line in out.splitlines() if line.startswith("process ")]
+    assert len(lines) == 4, outputs
+    columns = sorted(line.split("holds columns ")[1].split(",")[0] for line in lines)
+    assert columns == ["0:256", "256:512", "512:768", "768:1024"]
+    assert all(line.startswith("process 0") for line in lines[:2])  # each its own devices

@@ -89,3 +89,14 @@ def test_two_processes_hold_their_shards_of_the_unsharded_values(tmp_path):
         # every element is held somewhere; sharded axes split it over the processes
         assert covered.min() >= 1, (name, variant)
         assert covered.max() <= PROCESSES * worker.LOCAL_DEVICES // 2, (name, variant)
+
+
+def test_importing_jaxinit_does_not_start_jax():
+    """jax.distributed.initialize must come before JAX's backend starts; a program imports
+    jaxinit at the top, before it calls initialize, so the import must not start it."""
+    code = ("import jaxinit, jaxinit.inplace, jaxinit.torch_defaults\n"
+            "from jax._src import xla_bridge\n"
+            "assert not xla_bridge.backends_are_initialized(), 'importing jaxinit started JAX'\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]

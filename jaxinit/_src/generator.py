@@ -35,7 +35,7 @@ class Generator:
     def manual_seed(self, seed: int) -> "Generator":
         """Reset to ``seed``; returns the generator, as torch does."""
         self._seed = checks.integer("seed", seed)
-        self._key = jax.random.key(self._seed % 2 ** 64)
+        self._key = None  # made on first use: importing jaxinit must not start JAX's backend
         self._count = 0
         return self
 
@@ -48,6 +48,8 @@ class Generator:
             raise RuntimeError("a jaxinit.Generator hands out keys only outside JAX transformations "
                                "(its state would be frozen into the traced program); pass an "
                                "explicit key, e.g. generator=jax.random.key(0)")
+        if self._key is None:
+            self._key = jax.random.key(self._seed % 2 ** 64)
         key = jax.random.fold_in(self._key, self._count)
         self._count += 1
         return key

@@ -58,6 +58,8 @@ def main(process_id: int, num_processes: int, port: int, out: str) -> None:
     import jax
     from jax.sharding import NamedSharding, PartitionSpec
 
+    import jaxinit  # noqa: F401  # before initialize, as a program would: must not start JAX
+
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
     jax.distributed.initialize(coordinator_address=f"127.0.0.1:{port}",
                                num_processes=num_processes, process_id=process_id,

@@ -51,3 +51,15 @@ def test_every_api_page_is_in_the_toctree():
     for page in API.glob("*.rst"):
         if page.stem != "index":
             assert re.search(rf"^   {page.stem}$", index, re.M), f"{page.name} is not in api/index.rst"
+
+
+def test_readme_links_work_on_a_package_index_page():
+    """PyPI shows README.md without the repository around it: links must be absolute."""
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)\s]+)\)", readme)
+    assert targets, "no links found"
+    relative = [t for t in targets if not t.startswith("https://")]
+    assert not relative, relative
+    for target in targets:  # files in this repository that a link names must exist
+        if m := re.match(r"https://(?:github\.com/jaxinit/jaxinit/blob|raw\.githubusercontent\.com/jaxinit/jaxinit)/main/(.+)", target):
+            assert (ROOT / m.group(1)).exists(), target

@@ -52,8 +52,10 @@ def test_readme_commands_are_the_ones_ci_runs():
     root = EXAMPLES.parent
     readme = (root / "README.md").read_text()
     assert 'pip install -e ".[examples]" && python examples/quickstart.py' in readme
-    assert 'pip install -e ".[test]" && pytest' in readme
-    assert 'pip install -e ".[test]" && pytest' in (root / ".ci" / "run").read_text()
+    assert 'pip install -e ".[test]" && pytest -n auto\n' in readme
+    assert 'pip install -e ".[test]" && pytest -n auto\n' in (root / ".ci" / "run").read_text()
+    docs = 'pip install -e ".[docs]" && sphinx-build -W --keep-going -b html docs docs/_build/html\n'
+    assert docs in readme and docs in (root / ".ci" / "run").read_text()
 
 
 @pytest.mark.slow

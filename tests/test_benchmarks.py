@@ -4,6 +4,7 @@ import importlib.util
 import pathlib
 
 import jax.numpy as jnp
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -15,6 +16,7 @@ def load(name):
     return module
 
 
+@pytest.mark.slow
 def test_run_measures_both_libraries_with_the_same_law(key):
     run = load("run")
     rows = run.throughput(run.CASES[:2], [(64, 64)], ["float32"], repeats=1)

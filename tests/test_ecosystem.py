@@ -157,6 +157,7 @@ def test_reinit_nnx_state(key):
     np.testing.assert_allclose(w @ w.T, np.eye(4), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_reinit_equinox_module(key):
     eqx = pytest.importorskip("equinox")
     mlp = eqx.nn.MLP(16, 4, width_size=32, depth=2, key=key)

@@ -17,12 +17,14 @@ def load(name):
     return module
 
 
+@pytest.mark.slow
 def test_quickstart(capsys):
     load("quickstart").main()
     out = capsys.readouterr().out
     assert "conv1.kernel" in out and "same key, same values: True" in out
 
 
+@pytest.mark.slow
 def test_signal_propagation(tmp_path):
     png = tmp_path / "signal.png"
     results = load("signal_propagation").run(depth=50, out=str(png))
@@ -32,6 +34,7 @@ def test_signal_propagation(tmp_path):
     assert abs(results["linear", "orthogonal"][-1] - 1) < 0.05
 
 
+@pytest.mark.slow
 def test_plot_distributions(tmp_path):
     png = tmp_path / "dist.png"
     gaps = load("plot_distributions").run(str(png))
@@ -39,6 +42,7 @@ def test_plot_distributions(tmp_path):
     assert max(gaps.values()) < 0.15
 
 
+@pytest.mark.slow
 def test_port_from_pytorch(capsys):
     """A cheap slice of the example (tests/test_torch_models.py runs all of it, with assertions)."""
     results = load("port_from_pytorch").run(frameworks=("equinox",), architectures=("lstm_lm",))
@@ -54,10 +58,13 @@ def test_readme_commands_are_the_ones_ci_runs():
     root = EXAMPLES.parent
     readme = (root / "README.md").read_text()
     assert 'pip install -e ".[examples]" && python examples/quickstart.py' in readme
-    assert 'pip install -e ".[test]" && pytest' in readme
-    assert 'pip install -e ".[test]" && pytest' in (root / ".ci" / "run").read_text()
+    assert 'pip install -e ".[test]" && pytest -n auto\n' in readme
+    assert 'pip install -e ".[test]" && pytest -n auto\n' in (root / ".ci" / "run").read_text()
+    docs = 'pip install -e ".[docs]" && sphinx-build -W --keep-going -b html docs docs/_build/html\n'
+    assert docs in readme and docs in (root / ".ci" / "run").read_text()
 
 
+@pytest.mark.slow
 def test_other_frameworks():
     pytest.importorskip("equinox")
     pytest.importorskip("haiku")
@@ -66,3 +73,13 @@ def test_other_frameworks():
     assert conv.weight.shape == (32, 16, 3, 3) and not conv.bias.any()
     params = module.haiku_demo()
     assert float(abs(params["linear"]["w"]).max()) <= module.jaxinit.xavier_uniform().distribution((300, 10)).high
+
+
+@pytest.mark.slow
+def test_multihost_launches_two_processes_that_split_the_columns():
+    outputs = load("multihost").launch_locally(num_processes=2, devices_per_process=2)
+    lines = [line for out in outputs for line in out.splitlines() if line.startswith("process ")]
+    assert len(lines) == 4, outputs
+    columns = sorted(line.split("holds columns ")[1].split(",")[0] for line in lines)
+    assert columns == ["0:256", "256:512", "512:768", "768:1024"]
+    assert all(line.startswith("process 0") for line in lines[:2])  # each its own devices

@@ -98,6 +98,7 @@ STRATEGY_INITS = [
 STRATEGY_SHAPES = [(1, 1), (64, 65), (7, 7, 3, 64), (256, 256), (3, 3, 64, 65), (2, 2 ** 16 + 1)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.bfloat16, jnp.float16])
 @pytest.mark.parametrize("init", STRATEGY_INITS, ids=repr)
 def test_chunked_eager_jit_and_exact_kernel_agree(init, dtype, key, monkeypatch):

@@ -43,6 +43,7 @@ def test_dirac_matches_definition_in_both_layouts(torch_shape, groups, key):
     np.testing.assert_array_equal(np.asarray(flax_w), np.moveaxis(ref, (0, 1), (-1, -2)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spatial", [(5,), (3, 3), (3, 3, 3)])
 @pytest.mark.parametrize("groups", [1, 2])
 def test_dirac_conv_is_identity_in_flax(spatial, groups, key):

@@ -14,15 +14,21 @@ from jaxinit._src import checks
 _SEED_MIN, _SEED_MAX = -2 ** 63, 2 ** 64 - 1
 
 
-def seed_key(seed: Any) -> jax.Array:
-    """The key of a seed, as torch reads a seed: any integer in [-2**63, 2**64 - 1], a negative
-    one standing for ``seed + 2**64``. The 64-bit value ``s`` becomes the threefry key with
-    words ``(s >> 32, s & 0xFFFFFFFF)``: for 0 <= seed < 2**31 that is ``jax.random.key(seed)``.
-    """
+def seed_value(seed: Any) -> int:
+    """A seed as torch reads it: any integer in [-2**63, 2**64 - 1], a negative one standing
+    for ``seed + 2**64``; returned as that 64-bit unsigned value."""
     seed = checks.integer("seed", seed)
     if not _SEED_MIN <= seed <= _SEED_MAX:
         raise ValueError(f"`seed` must be in [-2**63, 2**64 - 1] (torch's range), got {seed!r}")
-    seed %= 2 ** 64
+    return seed % 2 ** 64
+
+
+def seed_key(seed: Any) -> jax.Array:
+    """The key of a seed (see :func:`seed_value`): the 64-bit value ``s`` becomes the threefry
+    key with words ``(s >> 32, s & 0xFFFFFFFF)``; for 0 <= seed < 2**31 that is
+    ``jax.random.key(seed)``.
+    """
+    seed = seed_value(seed)
     data = np.array([seed >> 32, seed & 0xFFFFFFFF], np.uint32)
     return jax.random.wrap_key_data(data, impl="threefry2x32")
 
@@ -50,10 +56,10 @@ class Generator:
 
     def manual_seed(self, seed: int) -> "Generator":
         """Reset to ``seed``; returns the generator, as torch does."""
-        key = seed_key(seed)
+        seed = seed_value(seed)
         with self._lock:
-            self._seed = int(seed) % 2 ** 64
-            self._key = key
+            self._seed = seed
+            self._key = None  # made on first use: importing jaxinit must not start JAX's backend
             self._count = 0
         return self
 
@@ -68,6 +74,8 @@ class Generator:
                                "(its state would be frozen into the traced program); pass an "
                                "explicit key, e.g. generator=jax.random.key(0)")
         with self._lock:  # one count per key, even when threads share the generator
+            if self._key is None:
+                self._key = seed_key(self._seed)
             key, count = self._key, self._count
             self._count += 1
         return jax.random.fold_in(key, count)

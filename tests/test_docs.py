@@ -1,0 +1,65 @@
+"""The API reference (docs/api/) lists every public name of every public module."""
+
+import importlib
+import pathlib
+import re
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+API = ROOT / "docs" / "api"
+DIRECTIVE = re.compile(r"^\.\. (?:auto(?:function|class|data|module)|py:(?:function|class|data|module))::"
+                       r" +([\w.]+)", re.M)
+CURRENT = re.compile(r"^\.\. currentmodule:: +([\w.]+)", re.M)
+
+
+def public_modules() -> list:
+    """jaxinit and each of its modules whose name has no leading underscore."""
+    return ["jaxinit"] + sorted(f"jaxinit.{p.stem}" for p in (ROOT / "jaxinit").glob("*.py")
+                                if not p.stem.startswith("_"))
+
+
+def documented() -> dict:
+    """{page name: set of full names that page documents}."""
+    pages = {}
+    for page in sorted(API.glob("*.rst")):
+        text = page.read_text()
+        names, module = set(), None
+        for line in text.splitlines():
+            if m := CURRENT.match(line):
+                module = m.group(1)
+            elif m := DIRECTIVE.match(line):
+                name = m.group(1)
+                names.add(name if name.startswith("jaxinit") or module is None else f"{module}.{name}")
+        pages[page.stem] = names
+    return pages
+
+
+@pytest.mark.parametrize("module_name", public_modules())
+def test_every_public_name_is_in_the_api_reference(module_name):
+    module = importlib.import_module(module_name)
+    names = set().union(*documented().values())
+    assert module_name in names, f"docs/api/ has no page with `.. automodule:: {module_name}`"
+    submodules = {m for m in public_modules() if m != module_name}
+    missing = [n for n in module.__all__
+               if f"{module_name}.{n}" not in names and f"{module_name}.{n}" not in submodules]
+    assert not missing, f"{module_name}: not in docs/api/*.rst: {missing}"
+
+
+def test_every_api_page_is_in_the_toctree():
+    index = (API / "index.rst").read_text()
+    for page in API.glob("*.rst"):
+        if page.stem != "index":
+            assert re.search(rf"^   {page.stem}$", index, re.M), f"{page.name} is not in api/index.rst"
+
+
+def test_readme_links_work_on_a_package_index_page():
+    """PyPI shows README.md without the repository around it: links must be absolute."""
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)\s]+)\)", readme)
+    assert targets, "no links found"
+    relative = [t for t in targets if not t.startswith("https://")]
+    assert not relative, relative
+    for target in targets:  # files in this repository that a link names must exist
+        if m := re.match(r"https://(?:github\.com/jaxinit/jaxinit/blob|raw\.githubusercontent\.com/jaxinit/jaxinit)/main/(.+)", target):
+            assert (ROOT / m.group(1)).exists(), target

@@ -56,6 +56,7 @@ def generate_gallery(app) -> None:
     for script, png, kwargs in GALLERY:
         spec = importlib.util.spec_from_file_location(script, ROOT / "examples" / f"{script}.py")
         module = importlib.util.module_from_spec(spec)
+        sys.modules[script] = module  # dataclasses (Flax modules) look their module up there
         spec.loader.exec_module(module)
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):

@@ -53,7 +53,7 @@ def test_architecture_matches_torch(port, architecture, framework, record_proper
     matched = [r for r in rows if r["flax"]]
     record_property("torch_tensors", len(matched))
     record_property("flax_parameters", sum(len(r["flax"]) for r in matched))
-    record_property("smallest_ks_p", smallest)
+    record_property("smallest_ks_p", float(smallest))  # xdist sends plain floats only
     print(f"{architecture}/{framework}: {len(matched)} torch tensors, {sum(len(r['flax']) for r in matched)} "
           f"Flax parameters, smallest KS p = {smallest:.3g}")
     expected = {"resnet18": 122 if framework == "equinox" else 102, "transformer": 25, "lstm_lm": 9}[architecture]

@@ -60,7 +60,8 @@ def _prelu(layer, params):
 @builtin(nnx.MultiHeadAttention)
 def _attention(layer, params):
     rules.check_attention("nnx.MultiHeadAttention", layer.in_features, (layer.qkv_features,),
-                          layer.out_features, layer.num_kv_heads == layer.num_heads, layer.normalize_qk)
+                          layer.out_features, getattr(layer, "num_kv_heads", layer.num_heads) == layer.num_heads,
+                          layer.normalize_qk)  # older flax has no grouped key/value heads
     names = {p: f"{p}/kernel" for p in ("query", "key", "value", "out")}
     names.update({f"{p}_bias": f"{p}/bias" for p in ("query", "key", "value", "out")})
     return rules.attention(layer.in_features, layer.in_kv_features, layer.in_kv_features, names)

@@ -341,7 +341,7 @@ def truncnorm_offset(u, constants, regime: str):
 def legacy_truncnorm_constants(alpha, beta, compute_dtype) -> tuple:
     """Per-element-regime constants for traced bounds (vmap over hyperparameters), from JAX's
     functions in the compute dtype: ``(lo, hi, flip, erf(lo/sqrt2), erf(hi/sqrt2), Phi(lo),
-    Phi(hi), log Phi(lo), log Phi(hi), 1 - Phi(lo)/Phi(hi))`` for the interval mirrored below
+    Phi(hi), log Phi(hi), 1 - Phi(lo)/Phi(hi))`` for the interval mirrored below
     zero when it lies above zero (``flip``)."""
     dt = np.dtype(compute_dtype)
     alpha, beta = jnp.asarray(alpha, dt), jnp.asarray(beta, dt)
@@ -349,7 +349,7 @@ def legacy_truncnorm_constants(alpha, beta, compute_dtype) -> tuple:
     lo, hi = jnp.where(flip, -beta, alpha), jnp.where(flip, -alpha, beta)
     sqrt2 = math.sqrt(2.0)
     la, lb = log_ndtr(lo), log_ndtr(hi)
-    values = (lo, hi, lax.erf(lo / sqrt2), lax.erf(hi / sqrt2), ndtr(lo), ndtr(hi), la, lb,
+    values = (lo, hi, lax.erf(lo / sqrt2), lax.erf(hi / sqrt2), ndtr(lo), ndtr(hi), lb,
               -jnp.expm1(la - lb))
     values = tuple(v.astype(dt) for v in values)
     return (values[0], values[1], flip) + values[2:]
@@ -382,7 +382,7 @@ def _inverse_log_ndtr(log_p, p):
 
 def legacy_standard_truncated_normal(u, constants):
     """Standard normal truncated to [alpha, beta] for traced bounds, regime chosen per element."""
-    lo, hi, flip, erf_lo, erf_hi, cdf_lo, cdf_hi, log_cdf_lo, log_cdf_hi, mass = constants
+    lo, hi, flip, erf_lo, erf_hi, cdf_lo, cdf_hi, log_cdf_hi, mass = constants
     dt = u.dtype
     central = np.asarray(math.sqrt(2.0), dt) * lax.erf_inv(erf_lo + u * (erf_hi - erf_lo))
     tail = ndtri(cdf_lo + u * (cdf_hi - cdf_lo))

@@ -14,7 +14,7 @@ import time
 import jax
 
 import jaxinit
-from jaxinit._src import core
+from jaxinit._src import engine
 
 
 def rss_mib() -> float:
@@ -40,7 +40,7 @@ def main() -> None:
     after = rss_mib()
     print(f"{args.calls} eager draws of new shapes in {time.perf_counter() - start:.1f} s: "
           f"RSS {before:.1f} MiB -> {after:.1f} MiB ({after - before:+.1f} MiB); "
-          f"counter entries: {len(core._EAGER_CALLS)} (capacity {core._EAGER_CALLS.capacity})")
+          f"counter entries: {len(engine.EAGER_CALLS)} (capacity {engine.EAGER_CALLS.capacity})")
 
 
 if __name__ == "__main__":

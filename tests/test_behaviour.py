@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import jaxinit
-from jaxinit._src import core
+from jaxinit._src import engine
 
 RANDOM = [jaxinit.uniform(), jaxinit.normal(), jaxinit.trunc_normal(), jaxinit.xavier_uniform(),
           jaxinit.xavier_normal(), jaxinit.kaiming_uniform(), jaxinit.kaiming_normal(),
@@ -74,30 +74,30 @@ def test_vmap_over_hyperparameters(key):
 
 
 def test_one_kernel_per_family_shape_dtype(key, monkeypatch):
-    monkeypatch.setattr(core, "_CHUNKED_MAX", 0)  # every call through the exact-shape kernel
+    monkeypatch.setattr(engine, "CHUNKED_MAX", 0)  # every call through the exact-shape kernel
     jaxinit.xavier_uniform()(key, (33, 17))
-    before = core._kernel._cache_size()
+    before = engine.compiled_programs()[0]
     for gain in (1.0, 2.0, 0.5):
         jaxinit.xavier_uniform(gain=gain)(key, (33, 17))
         jaxinit.kaiming_uniform()(key, (33, 17))  # also a uniform law: same kernel
-    assert core._kernel._cache_size() == before
+    assert engine.compiled_programs()[0] == before
     jaxinit.xavier_uniform()(key, (34, 17))
-    assert core._kernel._cache_size() == before + 1
+    assert engine.compiled_programs()[0] == before + 1
 
 
 def test_eager_calls_compile_once_per_family_and_dtype(key, monkeypatch):
-    monkeypatch.setattr(core, "_EAGER_CALLS", core._CallCounter())
+    monkeypatch.setattr(engine, "EAGER_CALLS", engine.CallCounter())
     jaxinit.kaiming_normal()(key, (3, 3, 8, 8))  # compiles the small chunk kernel
     jaxinit.kaiming_normal()(key, (300, 300))  # and the large one
-    kernels, chunks = core._kernel._cache_size(), core._chunk_kernel._cache_size()
+    kernels, chunks = engine.compiled_programs()
     shapes = [(7, 7, 3, 64), (1, 1, 64, 256), (3, 3, 128, 128), (2048, 1000), (5, 1)]
     for shape in shapes:
         jaxinit.kaiming_normal(mode="fan_out")(key, shape)
         chunked = jaxinit.normal(std=0.3)(key, shape)  # the second normal-law draw of `shape`
-    assert (core._kernel._cache_size(), core._chunk_kernel._cache_size()) == (kernels, chunks)
+    assert engine.compiled_programs() == (kernels, chunks)
     # a shape drawn a third time gets its own kernel, with the same values
     exact = jaxinit.normal(std=0.3)(key, shapes[-1])
-    assert core._kernel._cache_size() == kernels + 1
+    assert engine.compiled_programs()[0] == kernels + 1
     np.testing.assert_array_equal(np.asarray(chunked), np.asarray(exact))
 
 

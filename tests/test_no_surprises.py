@@ -16,7 +16,8 @@ from scipy import special, stats
 
 import jaxinit
 from jaxinit import inplace
-from jaxinit._src import core, sampling
+from jaxinit._src import engine, sampling
+from jaxinit.distributions import Normal
 from conftest import ks_pvalue, ks_pvalue_rounded
 
 HERE = os.path.dirname(__file__)
@@ -238,13 +239,13 @@ def test_a_seed_maps_to_the_documented_key():
 # -- bounded state ----------------------------------------------------------------------------
 
 def test_the_eager_call_counter_is_bounded(key, monkeypatch):
-    counter = core._CallCounter(capacity=16)
-    monkeypatch.setattr(core, "_EAGER_CALLS", counter)
+    counter = engine.CallCounter(capacity=16)
+    monkeypatch.setattr(engine, "EAGER_CALLS", counter)
     for n in range(40):
         jaxinit.normal()(key, (3, n + 1))
     assert len(counter) == 16
     # the tiering still works for a shape within the window
-    assert counter.count(("normal", ("plain",), (3, 40), np.dtype(np.float32))) == 2
+    assert counter.count((Normal, ("plain",), (3, 40), np.dtype(np.float32))) == 2
 
 
 # -- errors that name the argument and the value ---------------------------------------------
@@ -275,7 +276,7 @@ BAD = [
     (lambda: jaxinit.normal()(jax.random.key(0), {3: 2}), TypeError, r"got dict \{3: 2\}"),
     (lambda: jaxinit.normal()(jax.random.key(0), np.ones((2, 2), int)), TypeError, r"a 1-D sequence of ints"),
     (lambda: jaxinit.path_key(jax.random.key(0), 3), TypeError, r"`path` must be a str .* got 3"),
-    (lambda: jaxinit.Initializer("foo", {}), ValueError, r"`name` must be the name of a jaxinit initializer .* got 'foo'"),
+    (lambda: jaxinit.Initializer("foo", {}), TypeError, r"`recipe` must be a jaxinit Recipe, got 'foo'.*jaxinit.get"),
     (lambda: inplace.normal_(np.empty(3), generator=3), TypeError, r"`generator` must be a JAX key, .* got 3"),
 ]
 

@@ -7,7 +7,8 @@ import pytest
 from jax.extend.random import threefry_2x32
 
 import jaxinit
-from jaxinit._src import core, sampling
+from jaxinit._src import engine, sampling
+from jaxinit.distributions import Normal
 
 U32 = 2 ** 32
 
@@ -52,7 +53,6 @@ def test_bits_of_element_i_come_from_counter_i_shifted_by_the_width(bits):
     else:
         word = np.where(lane < 2, y0, y1)
         expected = np.where(lane % 2 == 0, word & 0xFFFF, word >> 16)
-    assert stream.dtype == np.uint64
     np.testing.assert_array_equal(np.asarray(got).ravel(), expected.astype(np.uint32))
 
 
@@ -103,13 +103,13 @@ STRATEGY_SHAPES = [(1, 1), (64, 65), (7, 7, 3, 64), (256, 256), (3, 3, 64, 65), 
 @pytest.mark.parametrize("init", STRATEGY_INITS, ids=repr)
 def test_chunked_eager_jit_and_exact_kernel_agree(init, dtype, key, monkeypatch):
     """Chunks (eager), the exact-shape kernel (eager) and jit give the same bits."""
-    monkeypatch.setattr(core, "_COMPILE_AFTER", 10 ** 9)
+    monkeypatch.setattr(engine, "COMPILE_AFTER", 10 ** 9)
     for shape in STRATEGY_SHAPES:
-        assert core._use_chunks("normal", shape, None)
+        assert engine.use_chunks(Normal, shape, None)
         chunked = np.asarray(init(key, shape, dtype))
         jitted = np.asarray(jax.jit(init, static_argnums=(1, 2))(key, shape, dtype))
         with monkeypatch.context() as m:
-            m.setattr(core, "_CHUNKED_MAX", 0)
+            m.setattr(engine, "CHUNKED_MAX", 0)
             exact = np.asarray(init(key, shape, dtype))
         assert chunked.shape == shape
         np.testing.assert_array_equal(chunked, exact, err_msg=f"{shape}")
@@ -117,20 +117,20 @@ def test_chunked_eager_jit_and_exact_kernel_agree(init, dtype, key, monkeypatch)
 
 
 def test_chunked_float64_agrees(key, monkeypatch):
-    monkeypatch.setattr(core, "_COMPILE_AFTER", 10 ** 9)
+    monkeypatch.setattr(engine, "COMPILE_AFTER", 10 ** 9)
     with jax.enable_x64(True):
         init = jaxinit.trunc_normal(0.0, 1.0, 1.0, 3.0)
         chunked = np.asarray(init(key, (300, 301), jnp.float64))
-        monkeypatch.setattr(core, "_CHUNKED_MAX", 0)
+        monkeypatch.setattr(engine, "CHUNKED_MAX", 0)
         np.testing.assert_array_equal(chunked, np.asarray(init(key, (300, 301), jnp.float64)))
 
 
 def test_chunks_assembled_on_an_accelerator_agree(key, monkeypatch):
     """Off CPU the chunks are joined by a small compiled program instead of in host memory."""
-    monkeypatch.setattr(core, "_COMPILE_AFTER", 10 ** 9)
+    monkeypatch.setattr(engine, "COMPILE_AFTER", 10 ** 9)
     init = jaxinit.trunc_normal(0.0, 2.0, -3.0, 1.0)
     on_host = np.asarray(init(key, (3, 7, 5000)))
-    monkeypatch.setattr(core, "_host_memory", lambda device: False)
+    monkeypatch.setattr(engine, "HOST_PLATFORMS", ())
     on_device = init(key, (3, 7, 5000))
     assert on_device.shape == (3, 7, 5000)
     np.testing.assert_array_equal(np.asarray(on_device), on_host)
@@ -181,11 +181,9 @@ def test_temp_memory_float64(key):
 
 
 def test_chunk_kernel_temp_memory_is_bounded(key):
-    static, numbers = core._pack(jaxinit.normal(0.5, 2.0).distribution((4,)), (4,),
-                                 np.dtype(np.float32), np.dtype(np.float32), None)
-    compiled = core._chunk_kernel.lower(key, numbers, np.uint32(0), np.uint32(0), family="normal",
-                                        static=static, dtype=np.dtype(np.float32)).compile()
-    assert compiled.memory_analysis().temp_size_in_bytes <= 0.1 * core._CHUNK * 4
+    law = jaxinit.normal(0.5, 2.0).distribution((4,))
+    compiled = engine.lower_chunk(key, law, np.dtype(np.float32)).compile()
+    assert compiled.memory_analysis().temp_size_in_bytes <= 0.1 * engine.CHUNK * 4
 
 
 @pytest.mark.parametrize("shape", [(1024, 1024), (256, 1024), (1024, 256), (4, 64, 256)])

@@ -31,7 +31,7 @@ from flax import nnx
 
 import jaxinit
 from jaxinit import torch_defaults as td
-from jaxinit._src.laws import Distribution
+from jaxinit.distributions import Constant, Normal, Triangular, Uniform
 
 torch = pytest.importorskip("torch")
 tinit = torch.nn.init
@@ -42,19 +42,19 @@ MIN_SAMPLES = 4096
 # -- the laws torch's reset_parameters code implies ------------------------------------
 
 def U(bound):
-    return Distribution("uniform", low=-bound, high=bound)
+    return Uniform(low=-bound, high=bound)
 
 
 def TRI(bound):
-    return Distribution("triangular", low=-bound, high=bound)
+    return Triangular(low=-bound, high=bound)
 
 
 def N(std):
-    return Distribution("normal", mean=0.0, std=std)
+    return Normal(mean=0.0, std=std)
 
 
 def C(value):
-    return Distribution("constant", value=value)
+    return Constant(value=value)
 
 
 def fans(t):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from jaxinit._src.core import Initializer
+from jaxinit._src.initializer import Initializer
 
 
 def to_haiku(init: Initializer) -> Callable[[Any, Any], Any]:

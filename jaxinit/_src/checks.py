@@ -13,9 +13,14 @@ import jax.numpy as jnp
 import numpy as np
 
 
+def is_tracer(x: Any) -> bool:
+    """True for a value being traced by a JAX transformation (an abstract value, no data)."""
+    return isinstance(x, jax.core.Tracer)
+
+
 def is_concrete(x: Any) -> bool:
     """True for Python numbers and JAX/NumPy values that hold data (not tracers)."""
-    return not isinstance(x, jax.core.Tracer)
+    return not is_tracer(x)
 
 
 try:  # the one question "is any JAX transformation being traced right now?"
@@ -84,7 +89,7 @@ def real(name: str, value: Any, *, finite: bool = True) -> Any:
 
     Tracers pass through unchecked so that ``jax.vmap`` over a hyperparameter works.
     """
-    if isinstance(value, jax.core.Tracer):
+    if is_tracer(value):
         if value.ndim != 0 or not jnp.issubdtype(value.dtype, jnp.number) or jnp.iscomplexobj(value):
             raise TypeError(f"`{name}` must be a real scalar, got a traced {value.dtype}{list(value.shape)}")
         return value
@@ -195,6 +200,17 @@ def dtype(value: Any, name: str = "dtype") -> np.dtype | None:
                         f"(it would silently become {canonical.name}); enable x64 or ask for "
                         f"{canonical.name}")
     return result
+
+
+def initializer_dtype(name: str, random: bool, dtype: np.dtype[Any]) -> None:
+    """The dtype an initializer is asked for: real, and floating when it draws random values."""
+    if jnp.issubdtype(dtype, jnp.complexfloating):
+        raise TypeError(f"{name}: complex dtypes are not supported, got {dtype.name}; initialise "
+                        f"the real and imaginary parts separately with a real dtype")
+    if random and not jnp.issubdtype(dtype, jnp.floating):
+        raise TypeError(f"{name} draws random floats and needs a floating dtype, got {dtype.name}")
+    if not (jnp.issubdtype(dtype, jnp.number) or dtype == jnp.bool_):
+        raise TypeError(f"{name}: unsupported dtype {dtype.name}")
 
 
 def default_float() -> np.dtype:

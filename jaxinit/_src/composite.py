@@ -16,8 +16,8 @@ import jax
 import jax.numpy as jnp
 
 from jaxinit._src import checks
-from jaxinit._src.core import Initializer
-from jaxinit._src.laws import Distribution
+from jaxinit._src.initializer import Initializer
+from jaxinit._src.laws import Constant, Distribution
 
 
 def laws(init: Any, shape: Any) -> list[tuple[tuple, Distribution]]:
@@ -30,7 +30,7 @@ def laws(init: Any, shape: Any) -> list[tuple[tuple, Distribution]]:
     >>> import jaxinit
     >>> from jaxinit._src.composite import laws
     >>> laws(jaxinit.uniform(-1.0, 1.0), (3,))
-    [((Ellipsis,), Distribution(family='uniform', low=-1.0, high=1.0))]
+    [((Ellipsis,), Uniform(low=-1.0, high=1.0))]
     """
     if isinstance(init, (Concat, ZeroRow)):
         return init.laws(shape)
@@ -140,7 +140,7 @@ class ZeroRow:
         """The rows before and after the zero row follow ``init``; the row is the constant 0."""
         shape, row = self._row(shape)
         law = self.init.distribution(shape)
-        out: list[tuple[tuple, Distribution]] = [((row,), Distribution("constant", value=0.0))]
+        out: list[tuple[tuple, Distribution]] = [((row,), Constant(value=0.0))]
         out += [((rows,), law) for rows in (slice(0, row), slice(row + 1, shape[0])) if rows.stop > rows.start]
         return out
 

@@ -1,19 +1,40 @@
-"""The public factories. Each validates its hyperparameters and names the law it samples;
-the core (:mod:`jaxinit._src.core`) does the rest for all of them."""
+"""The public factories. Each validates its hyperparameters eagerly and holds a
+:class:`Recipe` whose law function names the law it samples for a shape; the engine
+(:mod:`jaxinit._src.engine`) samples every law."""
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any
+from typing import Any, Callable, Literal, TypeVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from jaxinit._src import checks
-from jaxinit._src.core import Initializer, register
+from jaxinit._src.export import public
 from jaxinit._src.fans import FAN_MODES, NONLINEARITIES, FanAxes, fan_for_mode, leaky_relu_gain
-from jaxinit._src.laws import Distribution
+from jaxinit._src.initializer import Hyper, Initializer, Recipe
+from jaxinit._src.laws import (
+    Constant, DeltaOrthogonal, Dirac, Distribution, Eye, Normal, Orthogonal, Sparse, Triangular,
+    TruncatedNormal, Uniform,
+)
+from jaxinit.typing import (
+    Axes, DistributionName, DTypeLike, FanMode, Layout, Nonlinearity, RealLike, Shape,
+)
+
+F = TypeVar("F", bound=Callable[..., Initializer])
+KaimingMode = Literal["fan_in", "fan_out"]
+
+#: Every factory, by name: the registry behind :func:`jaxinit.get` (filled by :func:`factory`).
+FACTORIES: dict[str, Callable[..., Initializer]] = {}
+
+
+def factory(fn: F) -> F:
+    """A public factory: exported as ``jaxinit.<name>`` and registered under its name."""
+    FACTORIES[fn.__name__] = public("jaxinit")(fn)
+    return fn
 
 DISTRIBUTIONS = ("normal", "truncated_normal", "uniform")
 # std of a standard normal truncated to [-2, 2]; variance_scaling divides by it (as jax does).
@@ -21,17 +42,13 @@ _TRUNCATED_STD = 0.87962566103423978
 
 
 def _sqrt(x: Any) -> Any:
-    return jnp.sqrt(x) if isinstance(x, jax.core.Tracer) else math.sqrt(x)
+    return jnp.sqrt(x) if checks.is_tracer(x) else math.sqrt(x)
 
 
 def _nonzero_fan(fan: float, mode: str, shape: tuple) -> float:
     if fan == 0:
         raise ValueError(f"{mode} is 0 for shape {shape}; the law's scale is undefined")
     return fan
-
-
-def _make(name: str, hyper: dict, dtype: Any, axes: FanAxes | None = None) -> Initializer:
-    return Initializer(name, hyper, dtype, axes)
 
 
 DTYPE_DOC = """
@@ -63,18 +80,20 @@ def _shared_doc(text: str):
 
 # -- constant fills --------------------------------------------------------------------
 
-@register("constant", random=False)
-def _constant_law(h, shape, axes):
+def _constant_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     value = h["val"]
-    if isinstance(value, tuple) or isinstance(value, jax.core.Tracer) and value.ndim:
-        value_shape = np.shape(value) if isinstance(value, jax.core.Tracer) else np.asarray(value).shape
+    if isinstance(value, tuple) or checks.is_tracer(value) and value.ndim:
+        value_shape = np.shape(value) if checks.is_tracer(value) else np.asarray(value).shape
         try:
             fits = np.broadcast_shapes(value_shape, shape) == shape
         except ValueError:
             fits = False
         if not fits:
             raise ValueError(f"`val` of shape {value_shape} does not broadcast to shape {shape}")
-    return Distribution("constant", value=value)
+    return Constant(value=value)
+
+
+_CONSTANT = Recipe("constant", _constant_law, random=False)
 
 
 def _frozen(array: np.ndarray) -> Any:
@@ -85,12 +104,12 @@ def _frozen(array: np.ndarray) -> Any:
 
 
 def _constant_val(val: Any) -> Any:
-    if isinstance(val, jax.core.Tracer) and val.ndim:
+    if checks.is_tracer(val) and val.ndim:
         if not (jnp.issubdtype(val.dtype, jnp.integer) or jnp.issubdtype(val.dtype, jnp.floating)
                 or val.dtype == jnp.bool_):
             raise TypeError(f"`val` must be real, got a traced {val.dtype}{list(val.shape)}")
         return val
-    if isinstance(val, (jax.core.Tracer, str, bytes)):
+    if checks.is_tracer(val) or isinstance(val, (str, bytes)):
         return checks.real("val", val)
     try:
         array = np.asarray(val)
@@ -105,8 +124,9 @@ def _constant_val(val: Any) -> Any:
     return _frozen(array)
 
 
+@factory
 @_shared_doc(DTYPE_DOC)
-def constant(val: Any, *, dtype: Any = None) -> Initializer:
+def constant(val: Any, *, dtype: DTypeLike = None) -> Initializer:
     """Fill with ``val``: a scalar, or an array (or nested lists) that broadcasts to the
     shape, as in ``jax.nn.initializers.constant``, Keras and Haiku. Works for float, integer
     and bool dtypes; a value the dtype cannot hold exactly (0.5 into int32) is an error, not
@@ -120,18 +140,22 @@ def constant(val: Any, *, dtype: Any = None) -> Initializer:
     Array([[1, 2, 3],
            [1, 2, 3]], dtype=int32)
     """
-    return _make("constant", {"val": _constant_val(val)}, dtype)
+    return Initializer(_CONSTANT, {"val": _constant_val(val)}, dtype)
 
 
-def _fixed(name: str, value: float, doc: str):
-    register(name, random=False)(lambda h, shape, axes: Distribution("constant", value=value))
+def _fill_law(value: float, h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
+    return Constant(value=value)
 
-    def factory(*, dtype: Any = None) -> Initializer:
-        return _make(name, {}, dtype)
 
-    factory.__name__ = factory.__qualname__ = name
-    factory.__doc__ = doc.rstrip() + "\n" + DTYPE_DOC
-    return factory
+def _fixed(name: str, value: float, doc: str) -> Callable[..., Initializer]:
+    recipe = Recipe(name, functools.partial(_fill_law, value), random=False)
+
+    def fill(*, dtype: DTypeLike = None) -> Initializer:
+        return Initializer(recipe, {}, dtype)
+
+    fill.__name__ = fill.__qualname__ = name
+    fill.__doc__ = doc.rstrip() + "\n" + DTYPE_DOC
+    return factory(fill)
 
 
 ones = _fixed("ones", 1.0, """Fill with ones (any numeric or bool dtype).
@@ -150,32 +174,38 @@ zeros = _fixed("zeros", 0.0, """Fill with zeros (any numeric or bool dtype).
 
 # -- plain random laws -----------------------------------------------------------------
 
-@register("uniform")
-def _uniform_law(h, shape, axes):
-    return Distribution("uniform", low=h["a"], high=h["b"])
+def _uniform_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
+    return Uniform(low=h["a"], high=h["b"])
 
 
+_UNIFORM = Recipe("uniform", _uniform_law)
+
+
+@factory
 @_shared_doc(DTYPE_DOC)
-def uniform(a: float = 0.0, b: float = 1.0, *, dtype: Any = None) -> Initializer:
+def uniform(a: RealLike = 0.0, b: RealLike = 1.0, *, dtype: DTypeLike = None) -> Initializer:
     r"""Values from :math:`\mathcal{U}(a, b)`.
 
     After the cast to the requested dtype every value stays inside :math:`[a, b]`.
 
     >>> import jax, jaxinit
     >>> jaxinit.uniform(-1.0, 1.0).distribution((4, 4))
-    Distribution(family='uniform', low=-1.0, high=1.0)
+    Uniform(low=-1.0, high=1.0)
     """
     a, b = checks.real("a", a), checks.real("b", b)
     checks.ordered("a", a, "b", b)
-    return _make("uniform", {"a": a, "b": b}, dtype)
+    return Initializer(_UNIFORM, {"a": a, "b": b}, dtype)
 
 
-@register("triangular")
-def _triangular_law(h, shape, axes):
-    return Distribution("triangular", low=h["a"], high=h["b"])
+def _triangular_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
+    return Triangular(low=h["a"], high=h["b"])
 
 
-def triangular(a: float = -1.0, b: float = 1.0, *, dtype: Any = None) -> Initializer:
+_TRIANGULAR = Recipe("triangular", _triangular_law)
+
+
+@factory
+def triangular(a: RealLike = -1.0, b: RealLike = 1.0, *, dtype: DTypeLike = None) -> Initializer:
     r"""Values from the symmetric triangular law on :math:`[a, b]`: the law of the sum of two
     independent :math:`\mathcal{U}(a/2, b/2)` values.
 
@@ -192,22 +222,25 @@ def triangular(a: float = -1.0, b: float = 1.0, *, dtype: Any = None) -> Initial
     >>> import jaxinit
     >>> law = jaxinit.triangular(-0.2, 0.2).distribution((4,))
     >>> law
-    Distribution(family='triangular', low=-0.2, high=0.2)
+    Triangular(low=-0.2, high=0.2)
     >>> round(float(law.scipy().std()), 6)
     0.08165
     """
     a, b = checks.real("a", a), checks.real("b", b)
     checks.ordered("a", a, "b", b)
-    return _make("triangular", {"a": a, "b": b}, dtype)
+    return Initializer(_TRIANGULAR, {"a": a, "b": b}, dtype)
 
 
-@register("normal")
-def _normal_law(h, shape, axes):
-    return Distribution("normal", mean=h["mean"], std=h["std"])
+def _normal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
+    return Normal(mean=h["mean"], std=h["std"])
 
 
+_NORMAL = Recipe("normal", _normal_law)
+
+
+@factory
 @_shared_doc(DTYPE_DOC)
-def normal(mean: float = 0.0, std: float = 1.0, *, dtype: Any = None) -> Initializer:
+def normal(mean: RealLike = 0.0, std: RealLike = 1.0, *, dtype: DTypeLike = None) -> Initializer:
     r"""Values from :math:`\mathcal{N}(\text{mean}, \text{std}^2)`.
 
     >>> import jax, jaxinit
@@ -215,18 +248,21 @@ def normal(mean: float = 0.0, std: float = 1.0, *, dtype: Any = None) -> Initial
     >>> bool(abs(float(x.std()) - 0.02) < 1e-3)
     True
     """
-    return _make("normal", {"mean": checks.real("mean", mean),
+    return Initializer(_NORMAL, {"mean": checks.real("mean", mean),
                             "std": checks.nonnegative("std", std)}, dtype)
 
 
-@register("trunc_normal")
-def _trunc_normal_law(h, shape, axes):
-    return Distribution("truncated_normal", mean=h["mean"], std=h["std"], low=h["a"], high=h["b"])
+def _trunc_normal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
+    return TruncatedNormal(mean=h["mean"], std=h["std"], low=h["a"], high=h["b"])
 
 
+_TRUNC_NORMAL = Recipe("trunc_normal", _trunc_normal_law)
+
+
+@factory
 @_shared_doc(DTYPE_DOC)
-def trunc_normal(mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
-                 dtype: Any = None) -> Initializer:
+def trunc_normal(mean: RealLike = 0.0, std: RealLike = 1.0, a: RealLike = -2.0, b: RealLike = 2.0, *,
+                 dtype: DTypeLike = None) -> Initializer:
     r"""Values from :math:`\mathcal{N}(\text{mean}, \text{std}^2)` conditioned on :math:`[a, b]`.
 
     ``a`` and ``b`` are **absolute** bounds and ``std`` is the std of the normal *before*
@@ -243,33 +279,33 @@ def trunc_normal(mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float 
     """
     mean, a, b = checks.real("mean", mean), checks.real("a", a), checks.real("b", b)
     checks.ordered("a", a, "b", b)
-    return _make("trunc_normal", {"mean": mean, "std": checks.positive("std", std), "a": a, "b": b}, dtype)
+    return Initializer(_TRUNC_NORMAL, {"mean": mean, "std": checks.positive("std", std), "a": a, "b": b}, dtype)
 
 
 # -- fan-based laws --------------------------------------------------------------------
 
-def _fan_args(layout, in_axis, out_axis, batch_axis) -> FanAxes:
-    return FanAxes.make(layout, in_axis, out_axis, batch_axis)
-
-
-@register("variance_scaling", fan_based=True, uses_axes=True)
-def _variance_scaling_law(h, shape, axes):
+def variance_scaling_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     mode, distribution = h["mode"], h["distribution"]
     n = _nonzero_fan(fan_for_mode(*axes.jax_fans(shape), mode), mode, shape)
     if distribution == "uniform":
         bound = _sqrt(3.0 * h["scale"] / n)
-        return Distribution("uniform", low=-bound, high=bound)
+        return Uniform(low=-bound, high=bound)
     std = _sqrt(h["scale"] / n)
     if distribution == "normal":
-        return Distribution("normal", mean=0.0, std=std)
+        return Normal(mean=0.0, std=std)
     std = std / _TRUNCATED_STD
-    return Distribution("truncated_normal", mean=0.0, std=std, low=-2.0 * std, high=2.0 * std)
+    return TruncatedNormal(mean=0.0, std=std, low=-2.0 * std, high=2.0 * std)
 
 
+_VARIANCE_SCALING = Recipe("variance_scaling", variance_scaling_law, fan_based=True)
+
+
+@factory
 @_shared_doc(AXES_DOC)
-def variance_scaling(scale: float = 1.0, mode: str = "fan_in", distribution: str = "normal", *,
-                     layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
-                     batch_axis: Any = (), dtype: Any = None) -> Initializer:
+def variance_scaling(scale: RealLike = 1.0, mode: FanMode = "fan_in",
+                     distribution: DistributionName = "normal", *,
+                     layout: Layout | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                     batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
     r"""The general fan-scaled law, with exactly the law of ``jax.nn.initializers.variance_scaling``.
 
     With :math:`n` the fan selected by ``mode`` (``fan_in``, ``fan_out``, ``fan_avg`` =
@@ -289,35 +325,40 @@ def variance_scaling(scale: float = 1.0, mode: str = "fan_in", distribution: str
 
     >>> import jaxinit
     >>> jaxinit.variance_scaling(2.0, "fan_in", "uniform").distribution((6, 5))
-    Distribution(family='uniform', low=-1.0, high=1.0)
+    Uniform(low=-1.0, high=1.0)
     >>> jaxinit.variance_scaling(1.0, "fan_in", "normal", out_axis=0).distribution((1000, 4))
-    Distribution(family='normal', mean=0.0, std=0.5)
+    Normal(mean=0.0, std=0.5)
     """
     scale = checks.positive("scale", scale)
     checks.choice("mode", mode, FAN_MODES)
     checks.choice("distribution", distribution, DISTRIBUTIONS)
-    return _make("variance_scaling", {"scale": scale, "mode": mode, "distribution": distribution},
+    return Initializer(_VARIANCE_SCALING, {"scale": scale, "mode": mode, "distribution": distribution},
                  dtype, FanAxes.make(layout, in_axis, out_axis, batch_axis, overlapping=True))
 
 
-@register("xavier_uniform", fan_based=True, uses_axes=True)
-def _xavier_uniform_law(h, shape, axes):
+def _xavier_uniform_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     fan_in, fan_out = axes.fans(shape)
     std = h["gain"] * _sqrt(2.0 / _nonzero_fan(fan_in + fan_out, "fan_in + fan_out", shape))
     bound = math.sqrt(3.0) * std
-    return Distribution("uniform", low=-bound, high=bound)
+    return Uniform(low=-bound, high=bound)
 
 
-@register("xavier_normal", fan_based=True, uses_axes=True)
-def _xavier_normal_law(h, shape, axes):
+_XAVIER_UNIFORM = Recipe("xavier_uniform", _xavier_uniform_law, fan_based=True)
+
+
+def _xavier_normal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     fan_in, fan_out = axes.fans(shape)
     std = h["gain"] * _sqrt(2.0 / _nonzero_fan(fan_in + fan_out, "fan_in + fan_out", shape))
-    return Distribution("normal", mean=0.0, std=std)
+    return Normal(mean=0.0, std=std)
 
 
+_XAVIER_NORMAL = Recipe("xavier_normal", _xavier_normal_law, fan_based=True)
+
+
+@factory
 @_shared_doc(AXES_DOC)
-def xavier_uniform(gain: float = 1.0, *, layout: str | None = None, in_axis: Any = None,
-                   out_axis: Any = None, batch_axis: Any = (), dtype: Any = None) -> Initializer:
+def xavier_uniform(gain: RealLike = 1.0, *, layout: Layout | None = None, in_axis: Axes | None = None,
+                   out_axis: Axes | None = None, batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
     r"""Glorot/Xavier uniform (Glorot & Bengio, 2010): :math:`\mathcal{U}(-a, a)` with
 
     .. math::
@@ -327,13 +368,14 @@ def xavier_uniform(gain: float = 1.0, *, layout: str | None = None, in_axis: Any
     >>> round(jaxinit.xavier_uniform().distribution((2, 4)).high, 12)
     1.0
     """
-    return _make("xavier_uniform", {"gain": checks.nonnegative("gain", gain)}, dtype,
-                 _fan_args(layout, in_axis, out_axis, batch_axis))
+    return Initializer(_XAVIER_UNIFORM, {"gain": checks.nonnegative("gain", gain)}, dtype,
+                 FanAxes.make(layout, in_axis, out_axis, batch_axis))
 
 
+@factory
 @_shared_doc(AXES_DOC)
-def xavier_normal(gain: float = 1.0, *, layout: str | None = None, in_axis: Any = None,
-                  out_axis: Any = None, batch_axis: Any = (), dtype: Any = None) -> Initializer:
+def xavier_normal(gain: RealLike = 1.0, *, layout: Layout | None = None, in_axis: Axes | None = None,
+                  out_axis: Axes | None = None, batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
     r"""Glorot/Xavier normal (Glorot & Bengio, 2010): :math:`\mathcal{N}(0, \text{std}^2)` with
 
     .. math::
@@ -341,16 +383,16 @@ def xavier_normal(gain: float = 1.0, *, layout: str | None = None, in_axis: Any 
 
     >>> import jaxinit
     >>> jaxinit.xavier_normal().distribution((3, 5))
-    Distribution(family='normal', mean=0.0, std=0.5)
+    Normal(mean=0.0, std=0.5)
     """
-    return _make("xavier_normal", {"gain": checks.nonnegative("gain", gain)}, dtype,
-                 _fan_args(layout, in_axis, out_axis, batch_axis))
+    return Initializer(_XAVIER_NORMAL, {"gain": checks.nonnegative("gain", gain)}, dtype,
+                 FanAxes.make(layout, in_axis, out_axis, batch_axis))
 
 
 def _kaiming_std(h, shape, axes):
     fan = fan_for_mode(*axes.fans(shape), h["mode"])
     nonlinearity, a = h["nonlinearity"], h["a"]
-    if nonlinearity == "leaky_relu" and isinstance(a, jax.core.Tracer):
+    if nonlinearity == "leaky_relu" and checks.is_tracer(a):
         gain = jnp.sqrt(2.0 / (1.0 + a ** 2))
     else:
         from jaxinit._src.fans import calculate_gain
@@ -358,15 +400,19 @@ def _kaiming_std(h, shape, axes):
     return gain / _sqrt(_nonzero_fan(fan, h["mode"], shape))
 
 
-@register("kaiming_uniform", fan_based=True, uses_axes=True)
-def _kaiming_uniform_law(h, shape, axes):
+def _kaiming_uniform_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     bound = math.sqrt(3.0) * _kaiming_std(h, shape, axes)
-    return Distribution("uniform", low=-bound, high=bound)
+    return Uniform(low=-bound, high=bound)
 
 
-@register("kaiming_normal", fan_based=True, uses_axes=True)
-def _kaiming_normal_law(h, shape, axes):
-    return Distribution("normal", mean=0.0, std=_kaiming_std(h, shape, axes))
+_KAIMING_UNIFORM = Recipe("kaiming_uniform", _kaiming_uniform_law, fan_based=True)
+
+
+def _kaiming_normal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
+    return Normal(mean=0.0, std=_kaiming_std(h, shape, axes))
+
+
+_KAIMING_NORMAL = Recipe("kaiming_normal", _kaiming_normal_law, fan_based=True)
 
 
 def _kaiming_hyper(a, mode, nonlinearity) -> dict:
@@ -378,10 +424,12 @@ def _kaiming_hyper(a, mode, nonlinearity) -> dict:
     return {"a": a, "mode": mode, "nonlinearity": nonlinearity}
 
 
+@factory
 @_shared_doc(AXES_DOC)
-def kaiming_uniform(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
-                    layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
-                    batch_axis: Any = (), dtype: Any = None) -> Initializer:
+def kaiming_uniform(a: RealLike = 0.0, mode: KaimingMode = "fan_in",
+                    nonlinearity: Nonlinearity = "leaky_relu", *,
+                    layout: Layout | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                    batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
     r"""He/Kaiming uniform (He et al., 2015): :math:`\mathcal{U}(-\text{bound}, \text{bound})` with
 
     .. math::
@@ -394,16 +442,18 @@ def kaiming_uniform(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "l
 
     >>> import jaxinit
     >>> jaxinit.kaiming_uniform(nonlinearity="relu").distribution((24, 7))
-    Distribution(family='uniform', low=-0.5, high=0.5)
+    Uniform(low=-0.5, high=0.5)
     """
-    return _make("kaiming_uniform", _kaiming_hyper(a, mode, nonlinearity), dtype,
-                 _fan_args(layout, in_axis, out_axis, batch_axis))
+    return Initializer(_KAIMING_UNIFORM, _kaiming_hyper(a, mode, nonlinearity), dtype,
+                 FanAxes.make(layout, in_axis, out_axis, batch_axis))
 
 
+@factory
 @_shared_doc(AXES_DOC)
-def kaiming_normal(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
-                   layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
-                   batch_axis: Any = (), dtype: Any = None) -> Initializer:
+def kaiming_normal(a: RealLike = 0.0, mode: KaimingMode = "fan_in",
+                    nonlinearity: Nonlinearity = "leaky_relu", *,
+                   layout: Layout | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                   batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
     r"""He/Kaiming normal (He et al., 2015): :math:`\mathcal{N}(0, \text{std}^2)` with
 
     .. math::
@@ -413,39 +463,45 @@ def kaiming_normal(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "le
 
     >>> import jaxinit
     >>> jaxinit.kaiming_normal(mode="fan_out", nonlinearity="relu").distribution((3, 8))
-    Distribution(family='normal', mean=0.0, std=0.5)
+    Normal(mean=0.0, std=0.5)
     """
-    return _make("kaiming_normal", _kaiming_hyper(a, mode, nonlinearity), dtype,
-                 _fan_args(layout, in_axis, out_axis, batch_axis))
+    return Initializer(_KAIMING_NORMAL, _kaiming_hyper(a, mode, nonlinearity), dtype,
+                 FanAxes.make(layout, in_axis, out_axis, batch_axis))
 
 
-@register("lecun_uniform", fan_based=True, uses_axes=True)
-def _lecun_uniform_law(h, shape, axes):
+def _lecun_uniform_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     bound = math.sqrt(3.0 / _nonzero_fan(axes.fans(shape)[0], "fan_in", shape))
-    return Distribution("uniform", low=-bound, high=bound)
+    return Uniform(low=-bound, high=bound)
 
 
-@register("lecun_normal", fan_based=True, uses_axes=True)
-def _lecun_normal_law(h, shape, axes):
+_LECUN_UNIFORM = Recipe("lecun_uniform", _lecun_uniform_law, fan_based=True)
+
+
+def _lecun_normal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     std = math.sqrt(1.0 / _nonzero_fan(axes.fans(shape)[0], "fan_in", shape))
-    return Distribution("normal", mean=0.0, std=std)
+    return Normal(mean=0.0, std=std)
 
 
+_LECUN_NORMAL = Recipe("lecun_normal", _lecun_normal_law, fan_based=True)
+
+
+@factory
 @_shared_doc(AXES_DOC)
-def lecun_uniform(*, layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
-                  batch_axis: Any = (), dtype: Any = None) -> Initializer:
+def lecun_uniform(*, layout: Layout | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                  batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
     r"""LeCun uniform (LeCun et al., 1998): :math:`\mathcal{U}(-\sqrt{3/\text{fan\_in}}, \sqrt{3/\text{fan\_in}})`.
 
     >>> import jaxinit
     >>> jaxinit.lecun_uniform().distribution((12, 4))
-    Distribution(family='uniform', low=-0.5, high=0.5)
+    Uniform(low=-0.5, high=0.5)
     """
-    return _make("lecun_uniform", {}, dtype, _fan_args(layout, in_axis, out_axis, batch_axis))
+    return Initializer(_LECUN_UNIFORM, {}, dtype, FanAxes.make(layout, in_axis, out_axis, batch_axis))
 
 
+@factory
 @_shared_doc(AXES_DOC)
-def lecun_normal(*, layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
-                 batch_axis: Any = (), dtype: Any = None) -> Initializer:
+def lecun_normal(*, layout: Layout | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                 batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
     r"""LeCun normal (LeCun et al., 1998): :math:`\mathcal{N}(0, 1/\text{fan\_in})`.
 
     A plain normal, as the flint document defines it. ``jax.nn.initializers.lecun_normal``
@@ -454,22 +510,25 @@ def lecun_normal(*, layout: str | None = None, in_axis: Any = None, out_axis: An
 
     >>> import jaxinit
     >>> jaxinit.lecun_normal().distribution((4, 9))
-    Distribution(family='normal', mean=0.0, std=0.5)
+    Normal(mean=0.0, std=0.5)
     """
-    return _make("lecun_normal", {}, dtype, _fan_args(layout, in_axis, out_axis, batch_axis))
+    return Initializer(_LECUN_NORMAL, {}, dtype, FanAxes.make(layout, in_axis, out_axis, batch_axis))
 
 
 # -- structured initializers -----------------------------------------------------------
 
-@register("eye", random=False)
-def _eye_law(h, shape, axes):
+def _eye_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     if len(shape) != 2:
         raise ValueError(f"eye needs a 2-dimensional shape, got shape {shape}")
-    return Distribution("eye", gain=h["gain"])
+    return Eye(gain=h["gain"])
 
 
+_EYE = Recipe("eye", _eye_law, random=False)
+
+
+@factory
 @_shared_doc(DTYPE_DOC)
-def eye(*, gain: float = 1.0, dtype: Any = None) -> Initializer:
+def eye(*, gain: RealLike = 1.0, dtype: DTypeLike = None) -> Initializer:
     """The identity matrix times ``gain`` (Keras' and Haiku's ``Identity(gain)``); a
     non-square shape gets the identity padded with zeros, so a Dense layer passes on as many
     of its inputs as it can. 2-D shapes only.
@@ -482,7 +541,7 @@ def eye(*, gain: float = 1.0, dtype: Any = None) -> Initializer:
     Array([[0.5, 0. ],
            [0. , 0.5]], dtype=float32)
     """
-    return _make("eye", {"gain": checks.real("gain", gain)}, dtype)
+    return Initializer(_EYE, {"gain": checks.real("gain", gain)}, dtype)
 
 
 def _conv_channels(name: str, shape: tuple, axes: FanAxes) -> tuple[int, int]:
@@ -493,18 +552,21 @@ def _conv_channels(name: str, shape: tuple, axes: FanAxes) -> tuple[int, int]:
     return math.prod(shape[i] for i in out_axes), math.prod(shape[i] for i in in_axes)
 
 
-@register("dirac", random=False, uses_axes=True)
-def _dirac_law(h, shape, axes):
+def _dirac_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     out_channels, _ = _conv_channels("dirac", shape, axes)
     if out_channels % h["groups"]:
         raise ValueError(f"`groups` must divide the number of output channels, got groups={h['groups']} "
                          f"for {out_channels} output channels (shape {shape})")
-    return Distribution("dirac", groups=h["groups"])
+    return Dirac(groups=h["groups"])
 
 
+_DIRAC = Recipe("dirac", _dirac_law, random=False)
+
+
+@factory
 @_shared_doc(AXES_DOC)
-def dirac(groups: int = 1, *, layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
-          batch_axis: Any = (), dtype: Any = None) -> Initializer:
+def dirac(groups: int = 1, *, layout: Layout | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+          batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
     """The Dirac delta for 3-, 4- and 5-D convolution kernels: a convolution with this kernel
     passes as many input channels through unchanged as it can (per group when ``groups > 1``).
 
@@ -522,20 +584,23 @@ def dirac(groups: int = 1, *, layout: str | None = None, in_axis: Any = None, ou
            [0., 1.]], dtype=float32)
     """
     groups = checks.integer("groups", groups, minimum=1)
-    return _make("dirac", {"groups": groups}, dtype, _fan_args(layout, in_axis, out_axis, batch_axis))
+    return Initializer(_DIRAC, {"groups": groups}, dtype, FanAxes.make(layout, in_axis, out_axis, batch_axis))
 
 
-@register("orthogonal", uses_axes=True)
-def _orthogonal_law(h, shape, axes):
+def _orthogonal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     if len(shape) < 2:
         raise ValueError(f"orthogonal needs at least 2 dimensions, got shape {shape}")
     axes.resolve(len(shape))
-    return Distribution("orthogonal", gain=h["gain"])
+    return Orthogonal(gain=h["gain"])
 
 
+_ORTHOGONAL = Recipe("orthogonal", _orthogonal_law)
+
+
+@factory
 @_shared_doc(AXES_DOC)
-def orthogonal(gain: float = 1.0, *, layout: str | None = None, in_axis: Any = None,
-               out_axis: Any = None, batch_axis: Any = (), dtype: Any = None) -> Initializer:
+def orthogonal(gain: RealLike = 1.0, *, layout: Layout | None = None, in_axis: Axes | None = None,
+               out_axis: Axes | None = None, batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
     r"""A (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2013).
 
     The weight is seen as torch sees it: a matrix of output units by everything else
@@ -548,22 +613,25 @@ def orthogonal(gain: float = 1.0, *, layout: str | None = None, in_axis: Any = N
     >>> bool(jnp.allclose(w.T @ w, jnp.eye(3), atol=1e-5))
     True
     """
-    return _make("orthogonal", {"gain": checks.real("gain", gain)}, dtype,
-                 _fan_args(layout, in_axis, out_axis, batch_axis))
+    return Initializer(_ORTHOGONAL, {"gain": checks.real("gain", gain)}, dtype,
+                 FanAxes.make(layout, in_axis, out_axis, batch_axis))
 
 
-@register("delta_orthogonal", uses_axes=True)
-def _delta_orthogonal_law(h, shape, axes):
+def delta_orthogonal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     out_channels, in_channels = _conv_channels("delta_orthogonal", shape, axes)
     if in_channels > out_channels:
         raise ValueError(f"delta_orthogonal needs input channels <= output channels, got "
                          f"{in_channels} > {out_channels} (shape {shape})")
-    return Distribution("delta_orthogonal", gain=h["gain"])
+    return DeltaOrthogonal(gain=h["gain"])
 
 
+_DELTA_ORTHOGONAL = Recipe("delta_orthogonal", delta_orthogonal_law)
+
+
+@factory
 @_shared_doc(AXES_DOC)
-def delta_orthogonal(gain: float = 1.0, *, layout: str | None = None, in_axis: Any = None,
-                     out_axis: Any = None, batch_axis: Any = (), dtype: Any = None) -> Initializer:
+def delta_orthogonal(gain: RealLike = 1.0, *, layout: Layout | None = None, in_axis: Axes | None = None,
+                     out_axis: Axes | None = None, batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
     """Delta-orthogonal for 3-, 4- and 5-D convolution kernels (Xiao et al., 2018): an
     orthogonal ``(in, out)`` matrix times ``gain`` at the spatial centre (index ``(k - 1) // 2``
     of a size-k axis), zeros elsewhere, as ``jax.nn.initializers.delta_orthogonal``: a Flax
@@ -575,12 +643,11 @@ def delta_orthogonal(gain: float = 1.0, *, layout: str | None = None, in_axis: A
     >>> float(abs(k[0, 0]).sum())
     0.0
     """
-    return _make("delta_orthogonal", {"gain": checks.real("gain", gain)}, dtype,
-                 _fan_args(layout, in_axis, out_axis, batch_axis))
+    return Initializer(_DELTA_ORTHOGONAL, {"gain": checks.real("gain", gain)}, dtype,
+                 FanAxes.make(layout, in_axis, out_axis, batch_axis))
 
 
-@register("sparse", uses_axes=True)
-def _sparse_law(h, shape, axes):
+def _sparse_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     if len(shape) != 2:
         raise ValueError(f"sparse needs a 2-dimensional shape, got shape {shape}")
     in_axes, out_axes, _ = axes.resolve(2)
@@ -588,13 +655,17 @@ def _sparse_law(h, shape, axes):
         raise ValueError(f"sparse needs one input axis and one output axis, got in_axis="
                          f"{axes.in_axes}, out_axis={axes.out_axes} for shape {shape}")
     n_out = shape[out_axes[0]]
-    return Distribution("sparse", sparsity=h["sparsity"], std=h["std"],
+    return Sparse(sparsity=h["sparsity"], std=h["std"],
                         zeros_per_input=int(math.ceil(h["sparsity"] * n_out)))
 
 
+_SPARSE = Recipe("sparse", _sparse_law)
+
+
+@factory
 @_shared_doc(AXES_DOC)
-def sparse(sparsity: float, std: float = 0.01, *, layout: str | None = None, in_axis: Any = None,
-           out_axis: Any = None, batch_axis: Any = (), dtype: Any = None) -> Initializer:
+def sparse(sparsity: float, std: RealLike = 0.01, *, layout: Layout | None = None, in_axis: Axes | None = None,
+           out_axis: Axes | None = None, batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
     r"""A sparse 2-D matrix (Martens, 2010): for every input unit, ``ceil(sparsity * n_out)``
     of its weights are zero, at random places; the rest are :math:`\mathcal{N}(0, \text{std}^2)`.
 
@@ -611,5 +682,5 @@ def sparse(sparsity: float, std: float = 0.01, *, layout: str | None = None, in_
         raise TypeError("`sparsity` must be a concrete number: it decides how many zeros there are")
     if not 0.0 <= sparsity <= 1.0:
         raise ValueError(f"`sparsity` must be in [0, 1], got {sparsity!r}")
-    return _make("sparse", {"sparsity": sparsity, "std": checks.nonnegative("std", std)}, dtype,
-                 _fan_args(layout, in_axis, out_axis, batch_axis))
+    return Initializer(_SPARSE, {"sparsity": sparsity, "std": checks.nonnegative("std", std)}, dtype,
+                 FanAxes.make(layout, in_axis, out_axis, batch_axis))

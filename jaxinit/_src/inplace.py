@@ -1,21 +1,28 @@
-"""The trailing-underscore API of the documents, as thin adapters over the factories."""
+"""The trailing-underscore API of the documents, generated from the factories.
+
+Every shim is ``name_(tensor, <the factory's positional parameters>, generator, *,
+<its keywords>)``: torch's positional order (the factories follow it), the factory's defaults,
+and the factory's docstring (its formula) in ``help()``. Nothing is restated by hand.
+"""
 
 from __future__ import annotations
 
-import functools
+import inspect
 import re
-from typing import Any
+from typing import Any, Callable, Protocol, TypeVar
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
-import jaxinit._src.initializers as factories
-from jaxinit._src.core import SPECS, Initializer, constant_value
+from jaxinit._src import checks, initializers
 from jaxinit._src.generator import resolve_key
+from jaxinit._src.initializer import Initializer
+from jaxinit._src.representable import constant_value
+
+T = TypeVar("T")
 
 
-def _nnx_variable_type():
+def _nnx_variable_type() -> type[Any] | None:
     try:
         from flax import nnx
     except ImportError:  # flax is optional
@@ -40,7 +47,7 @@ def fill(tensor: Any, init: Initializer, generator: Any = None) -> Any:
     if isinstance(tensor, np.ndarray):
         tensor[...] = _numpy_values(tensor, init, generator)
         return tensor
-    if not isinstance(tensor, (jax.Array, jax.core.Tracer)):
+    if not isinstance(tensor, jax.Array) and not checks.is_tracer(tensor):
         raise TypeError(f"`tensor` must be a jax.Array, a numpy.ndarray or an nnx.Variable, "
                         f"got {type(tensor).__name__}")
     return _draw(tensor.shape, tensor.dtype, init, generator)
@@ -58,7 +65,7 @@ def _numpy_values(tensor: np.ndarray, init: Initializer, generator: Any) -> Any:
     canonical = jax.dtypes.canonicalize_dtype(dtype)
     if canonical == dtype:
         return np.asarray(_draw(tensor.shape, dtype, init, generator))
-    if not SPECS[init.name].random:
+    if not init.random:
         law = init.distribution(tensor.shape)
         if law.family == "constant":
             return constant_value(law.value, dtype)
@@ -70,8 +77,8 @@ def _numpy_values(tensor: np.ndarray, init: Initializer, generator: Any) -> Any:
                          f"jax_enable_x64 is off; turn it on to draw in {dtype.name})") from None
 
 
-def _draw(shape: tuple, dtype: Any, init: Initializer, generator: Any) -> jax.Array:
-    key = resolve_key(generator) if SPECS[init.name].random else jax.random.key(0)
+def _draw(shape: tuple[int, ...], dtype: Any, init: Initializer, generator: Any) -> jax.Array:
+    key = resolve_key(generator) if init.random else jax.random.key(0)
     return init(key, shape, dtype)
 
 
@@ -89,19 +96,10 @@ _LAYOUT_RULE = """
 """
 
 
-def _law_text(factory) -> str:
+def _law_text(factory: Callable[..., Initializer]) -> str:
     """The factory's docstring up to its examples: the summary and the formula."""
-    text = factory.__doc__.split(">>>", 1)[0].rstrip()
+    text = (factory.__doc__ or "").split(">>>", 1)[0].rstrip()
     return re.sub(r"\n    Keywords shared by.*", "", text, flags=re.S).rstrip()
-
-
-def _doc(factory):
-    def wrap(fn):
-        rule = _LAYOUT_RULE if "layout" in fn.__code__.co_varnames else ""
-        fn.__doc__ = (f"In-place form of :func:`jaxinit.{factory.__name__}`: "
-                      f"{_law_text(factory)}\n{_FILL_DOC}{rule}")
-        return fn
-    return wrap
 
 
 def default_layout(tensor: Any) -> str | None:
@@ -111,115 +109,61 @@ def default_layout(tensor: Any) -> str | None:
     return None if variable_type is not None and isinstance(tensor, variable_type) else "torch"
 
 
-def _follows_the_array(fn):
-    """Fill in the default layout from the tensor when no axes were given."""
-    @functools.wraps(fn)
-    def shim(tensor, *args, **kwargs):
-        if all(kwargs.get(k) is None for k in ("layout", "in_axis", "out_axis")):
-            kwargs["layout"] = default_layout(tensor)
-        return fn(tensor, *args, **kwargs)
-    return shim
+class Fill(Protocol):
+    """A shim: fills ``tensor`` (see :func:`fill`) and returns it, or the new array."""
+
+    def __call__(self, tensor: T, /, *args: Any, **kwargs: Any) -> T: ...
 
 
-@_doc(factories.uniform)
-def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    return fill(tensor, factories.uniform(a, b), generator)
+_AXES = ("layout", "in_axis", "out_axis")
+_P = inspect.Parameter
 
 
-@_doc(factories.normal)
-def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    return fill(tensor, factories.normal(mean, std), generator)
+def shim(factory: Callable[..., Initializer], *, generator: bool) -> Fill:
+    """The in-place form of ``factory``: ``tensor``, the factory's positional parameters,
+    ``generator`` (for random laws, as torch places it), then the factory's keywords but
+    ``dtype`` (the tensor's dtype is used). When the factory takes axes and none are given,
+    the layout follows the tensor (:func:`default_layout`)."""
+    params = list(inspect.signature(factory).parameters.values())
+    positional = [p for p in params if p.kind is _P.POSITIONAL_OR_KEYWORD]
+    keywords = [p for p in params if p.kind is _P.KEYWORD_ONLY and p.name != "dtype"]
+    takes_generator = [_P("generator", _P.POSITIONAL_OR_KEYWORD, default=None)] if generator else []
+    signature = inspect.Signature([_P("tensor", _P.POSITIONAL_OR_KEYWORD), *positional,
+                                   *takes_generator, *keywords])
+    follows_the_array = "layout" in signature.parameters
+
+    def fill_with_law(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        tensor, key = arguments.pop("tensor"), arguments.pop("generator", None)
+        if follows_the_array and all(arguments[k] is None for k in _AXES):
+            arguments["layout"] = default_layout(tensor)
+        return fill(tensor, factory(**arguments), key)
+
+    name = factory.__name__ + "_"
+    fill_with_law.__name__ = fill_with_law.__qualname__ = name
+    fill_with_law.__module__ = "jaxinit.inplace"
+    fill_with_law.__signature__ = signature  # type: ignore[attr-defined]  # what help() shows
+    rule = _LAYOUT_RULE if follows_the_array else ""
+    fill_with_law.__doc__ = (f"In-place form of :func:`jaxinit.{factory.__name__}`: "
+                             f"{_law_text(factory)}\n{_FILL_DOC}{rule}")
+    return fill_with_law
 
 
-@_doc(factories.trunc_normal)
-def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    return fill(tensor, factories.trunc_normal(mean, std, a, b), generator)
-
-
-@_doc(factories.constant)
-def constant_(tensor, val):
-    return fill(tensor, factories.constant(val))
-
-
-@_doc(factories.ones)
-def ones_(tensor):
-    return fill(tensor, factories.ones())
-
-
-@_doc(factories.zeros)
-def zeros_(tensor):
-    return fill(tensor, factories.zeros())
-
-
-@_doc(factories.eye)
-def eye_(tensor):
-    return fill(tensor, factories.eye())
-
-
-@_follows_the_array
-@_doc(factories.dirac)
-def dirac_(tensor, groups=1, *, layout=None, in_axis=None, out_axis=None, batch_axis=()):
-    return fill(tensor, factories.dirac(groups, layout=layout, in_axis=in_axis, out_axis=out_axis,
-                                        batch_axis=batch_axis))
-
-
-@_follows_the_array
-@_doc(factories.xavier_uniform)
-def xavier_uniform_(tensor, gain=1.0, generator=None, *, layout=None, in_axis=None, out_axis=None,
-                    batch_axis=()):
-    return fill(tensor, factories.xavier_uniform(gain, layout=layout, in_axis=in_axis,
-                                                 out_axis=out_axis, batch_axis=batch_axis), generator)
-
-
-@_follows_the_array
-@_doc(factories.xavier_normal)
-def xavier_normal_(tensor, gain=1.0, generator=None, *, layout=None, in_axis=None, out_axis=None,
-                   batch_axis=()):
-    return fill(tensor, factories.xavier_normal(gain, layout=layout, in_axis=in_axis,
-                                                out_axis=out_axis, batch_axis=batch_axis), generator)
-
-
-@_follows_the_array
-@_doc(factories.kaiming_uniform)
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None, *,
-                     layout=None, in_axis=None, out_axis=None, batch_axis=()):
-    return fill(tensor, factories.kaiming_uniform(a, mode, nonlinearity, layout=layout, in_axis=in_axis,
-                                                  out_axis=out_axis, batch_axis=batch_axis), generator)
-
-
-@_follows_the_array
-@_doc(factories.kaiming_normal)
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None, *,
-                    layout=None, in_axis=None, out_axis=None, batch_axis=()):
-    return fill(tensor, factories.kaiming_normal(a, mode, nonlinearity, layout=layout, in_axis=in_axis,
-                                                 out_axis=out_axis, batch_axis=batch_axis), generator)
-
-
-@_follows_the_array
-@_doc(factories.lecun_uniform)
-def lecun_uniform_(tensor, *, generator=None, layout=None, in_axis=None, out_axis=None, batch_axis=()):
-    return fill(tensor, factories.lecun_uniform(layout=layout, in_axis=in_axis, out_axis=out_axis,
-                                                batch_axis=batch_axis), generator)
-
-
-@_follows_the_array
-@_doc(factories.lecun_normal)
-def lecun_normal_(tensor, *, generator=None, layout=None, in_axis=None, out_axis=None, batch_axis=()):
-    return fill(tensor, factories.lecun_normal(layout=layout, in_axis=in_axis, out_axis=out_axis,
-                                               batch_axis=batch_axis), generator)
-
-
-@_follows_the_array
-@_doc(factories.orthogonal)
-def orthogonal_(tensor, gain=1.0, generator=None, *, layout=None, in_axis=None, out_axis=None,
-                batch_axis=()):
-    return fill(tensor, factories.orthogonal(gain, layout=layout, in_axis=in_axis, out_axis=out_axis,
-                                             batch_axis=batch_axis), generator)
-
-
-@_follows_the_array
-@_doc(factories.sparse)
-def sparse_(tensor, sparsity, std=0.01, generator=None, *, layout=None, in_axis=None, out_axis=None,
-            batch_axis=()):
-    return fill(tensor, factories.sparse(sparsity, std, layout=layout, in_axis=in_axis,
-                                         out_axis=out_axis, batch_axis=batch_axis), generator)
+uniform_ = shim(initializers.uniform, generator=True)
+normal_ = shim(initializers.normal, generator=True)
+trunc_normal_ = shim(initializers.trunc_normal, generator=True)
+constant_ = shim(initializers.constant, generator=False)
+ones_ = shim(initializers.ones, generator=False)
+zeros_ = shim(initializers.zeros, generator=False)
+eye_ = shim(initializers.eye, generator=False)
+dirac_ = shim(initializers.dirac, generator=False)
+xavier_uniform_ = shim(initializers.xavier_uniform, generator=True)
+xavier_normal_ = shim(initializers.xavier_normal, generator=True)
+kaiming_uniform_ = shim(initializers.kaiming_uniform, generator=True)
+kaiming_normal_ = shim(initializers.kaiming_normal, generator=True)
+lecun_uniform_ = shim(initializers.lecun_uniform, generator=True)
+lecun_normal_ = shim(initializers.lecun_normal, generator=True)
+orthogonal_ = shim(initializers.orthogonal, generator=True)
+sparse_ = shim(initializers.sparse, generator=True)

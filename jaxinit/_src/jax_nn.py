@@ -11,21 +11,30 @@ without temporaries and identically under any sharding. The values are not jax.r
 >>> import jax
 >>> from jaxinit import jax_nn as initializers
 >>> initializers.he_normal().distribution((512, 512))  # doctest: +ELLIPSIS
-Distribution(family='truncated_normal', mean=0.0, std=0.0710..., low=-0.1421..., high=0.1421...)
+TruncatedNormal(mean=0.0, std=0.0710..., low=-0.1421..., high=0.1421...)
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Callable, TypeVar
 
 from jax.nn.initializers import Initializer
 
 from jaxinit._src import checks
 from jaxinit._src import initializers as factories
-from jaxinit._src.core import Initializer as _JaxinitInitializer
-from jaxinit._src.core import register
+from jaxinit._src.export import public
 from jaxinit._src.fans import FAN_MODES, FanAxes
-from jaxinit._src.laws import Distribution
+from jaxinit._src.initializer import Hyper, Recipe
+from jaxinit._src.initializer import Initializer as _JaxinitInitializer
+from jaxinit._src.laws import Distribution, Normal, Orthogonal, TruncatedNormal, Uniform
+from jaxinit.typing import Axes, DistributionName, DTypeLike, FanMode, RealLike, Shape
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _export(fn: F) -> F:
+    return public("jaxinit.jax_nn")(fn)
 
 __all__ = [
     "Initializer", "constant", "delta_orthogonal", "glorot_normal", "glorot_uniform", "he_normal",
@@ -48,15 +57,11 @@ _AXES_DOC = """
 """
 
 
-def _doc(text: str):
-    def wrap(fn):
+def _doc(text: str) -> Callable[[F], F]:
+    def wrap(fn: F) -> F:
         fn.__doc__ = fn.__doc__.rstrip() + "\n" + text
         return fn
     return wrap
-
-
-def _make(name: str, hyper: dict, dtype: Any, axes: FanAxes | None = None) -> _JaxinitInitializer:
-    return _JaxinitInitializer(PREFIX + name, hyper, dtype, axes)
 
 
 # -- the initializers themselves ----------------------------------------------------------
@@ -66,8 +71,9 @@ zeros = factories.zeros()
 ones = factories.ones()
 
 
+@_export
 @_doc(_DTYPE_DOC)
-def constant(value: Any, dtype: Any = None) -> _JaxinitInitializer:
+def constant(value: Any, dtype: DTypeLike = None) -> _JaxinitInitializer:
     """Fill with ``value``, a scalar or an array that broadcasts to the shape.
 
     This is :func:`jaxinit.constant` (a value the dtype cannot hold exactly is an error).
@@ -83,48 +89,57 @@ def constant(value: Any, dtype: Any = None) -> _JaxinitInitializer:
 
 # -- plain random laws ---------------------------------------------------------------------
 
-@register(PREFIX + "uniform")
-def _uniform_law(h, shape, axes):
-    return Distribution("uniform", low=0.0, high=h["scale"])
+def _uniform_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
+    return Uniform(low=0.0, high=h["scale"])
 
 
+_UNIFORM = Recipe(PREFIX + "uniform", _uniform_law)
+
+
+@_export
 @_doc(_DTYPE_DOC)
-def uniform(scale: Any = 1e-2, dtype: Any = None) -> _JaxinitInitializer:
+def uniform(scale: RealLike = 1e-2, dtype: DTypeLike = None) -> _JaxinitInitializer:
     r"""Values from :math:`\mathcal{U}(0, \text{scale})` (jax's default scale is 0.01).
 
     >>> from jaxinit import jax_nn
     >>> jax_nn.uniform(10.0).distribution((2, 3))
-    Distribution(family='uniform', low=0.0, high=10.0)
+    Uniform(low=0.0, high=10.0)
     """
-    return _make("uniform", {"scale": checks.positive("scale", scale)}, dtype)
+    return _JaxinitInitializer(_UNIFORM, {"scale": checks.positive("scale", scale)}, dtype)
 
 
-@register(PREFIX + "normal")
-def _normal_law(h, shape, axes):
-    return Distribution("normal", mean=0.0, std=h["stddev"])
+def _normal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
+    return Normal(mean=0.0, std=h["stddev"])
 
 
+_NORMAL = Recipe(PREFIX + "normal", _normal_law)
+
+
+@_export
 @_doc(_DTYPE_DOC)
-def normal(stddev: Any = 1e-2, dtype: Any = None) -> _JaxinitInitializer:
+def normal(stddev: RealLike = 1e-2, dtype: DTypeLike = None) -> _JaxinitInitializer:
     r"""Values from :math:`\mathcal{N}(0, \text{stddev}^2)` (jax's default stddev is 0.01).
 
     >>> from jaxinit import jax_nn
     >>> jax_nn.normal().distribution((2, 3))
-    Distribution(family='normal', mean=0.0, std=0.01)
+    Normal(mean=0.0, std=0.01)
     """
-    return _make("normal", {"stddev": checks.nonnegative("stddev", stddev)}, dtype)
+    return _JaxinitInitializer(_NORMAL, {"stddev": checks.nonnegative("stddev", stddev)}, dtype)
 
 
-@register(PREFIX + "truncated_normal")
-def _truncated_normal_law(h, shape, axes):
+def _truncated_normal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     std = h["stddev"]
-    return Distribution("truncated_normal", mean=0.0, std=std, low=h["lower"] * std,
+    return TruncatedNormal(mean=0.0, std=std, low=h["lower"] * std,
                         high=h["upper"] * std)
 
 
+_TRUNCATED_NORMAL = Recipe(PREFIX + "truncated_normal", _truncated_normal_law)
+
+
+@_export
 @_doc(_DTYPE_DOC)
-def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0,
-                     upper: Any = 2.0) -> _JaxinitInitializer:
+def truncated_normal(stddev: RealLike = 1e-2, dtype: DTypeLike = None, lower: RealLike = -2.0,
+                     upper: RealLike = 2.0) -> _JaxinitInitializer:
     r"""A normal :math:`\mathcal{N}(0, \text{stddev}^2)` conditioned on
     :math:`[\text{lower} \cdot \text{stddev}, \text{upper} \cdot \text{stddev}]`.
 
@@ -135,28 +150,28 @@ def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0,
 
     >>> from jaxinit import jax_nn
     >>> jax_nn.truncated_normal(0.02).distribution((768, 3072))
-    Distribution(family='truncated_normal', mean=0.0, std=0.02, low=-0.04, high=0.04)
+    TruncatedNormal(mean=0.0, std=0.02, low=-0.04, high=0.04)
     """
     stddev = checks.positive("stddev", stddev)
     lower, upper = checks.real("lower", lower), checks.real("upper", upper)
     checks.ordered("lower", lower, "upper", upper)
-    return _make("truncated_normal", {"stddev": stddev, "lower": lower, "upper": upper}, dtype)
+    return _JaxinitInitializer(_TRUNCATED_NORMAL, {"stddev": stddev, "lower": lower, "upper": upper}, dtype)
 
 
 # -- variance scaling and its named cases --------------------------------------------------
 
-@register(PREFIX + "variance_scaling", fan_based=True, uses_axes=True)
-def _variance_scaling_law(h, shape, axes):
-    return factories._variance_scaling_law(h, shape, axes)
+_VARIANCE_SCALING = Recipe(PREFIX + "variance_scaling", factories.variance_scaling_law,
+                           fan_based=True)
 
 
-def _axes(in_axis: Any, out_axis: Any, batch_axis: Any) -> FanAxes:
+def _axes(in_axis: Axes, out_axis: Axes, batch_axis: Axes) -> FanAxes:
     return FanAxes.make(None, in_axis, out_axis, batch_axis, overlapping=True)
 
 
-def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Any = -2,
-                     out_axis: Any = -1, batch_axis: Any = (),
-                     dtype: Any = None) -> _JaxinitInitializer:
+@_export
+def variance_scaling(scale: RealLike, mode: FanMode, distribution: DistributionName,
+                     in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
+                     dtype: DTypeLike = None) -> _JaxinitInitializer:
     r"""The law of ``jax.nn.initializers.variance_scaling``, with jax's signature.
 
     With :math:`n` the fan selected by ``mode`` (``fan_in``, ``fan_out``, ``fan_avg`` =
@@ -182,25 +197,30 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Any = -2
 
     >>> from jaxinit import jax_nn
     >>> jax_nn.variance_scaling(1.0, "fan_in", "normal", out_axis=0).distribution((1000, 4))
-    Distribution(family='normal', mean=0.0, std=0.5)
+    Normal(mean=0.0, std=0.5)
     >>> jax_nn.variance_scaling(1.0, "fan_in", "normal", in_axis=[0], out_axis=[]).distribution((4,))
-    Distribution(family='normal', mean=0.0, std=0.5)
+    Normal(mean=0.0, std=0.5)
     """
     scale = checks.positive("scale", scale)
     checks.choice("mode", mode, FAN_MODES)
     checks.choice("distribution", distribution, factories.DISTRIBUTIONS)
-    return _make("variance_scaling", {"scale": scale, "mode": mode, "distribution": distribution},
-                 dtype, _axes(in_axis, out_axis, batch_axis))
+    return _JaxinitInitializer(_VARIANCE_SCALING,
+                               {"scale": scale, "mode": mode, "distribution": distribution},
+                               dtype, _axes(in_axis, out_axis, batch_axis))
 
 
-def _named_case(name: str, scale: float, mode: str, distribution: str, doc: str):
-    hyper = {"scale": scale, "mode": mode, "distribution": distribution}
-    register(PREFIX + name, fan_based=True, uses_axes=True)(
-        lambda h, shape, axes: factories._variance_scaling_law(hyper, shape, axes))
+def _case_law(case: Hyper, h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
+    return factories.variance_scaling_law(case, shape, axes)
 
-    def factory(in_axis: Any = -2, out_axis: Any = -1, batch_axis: Any = (),
-                dtype: Any = None) -> _JaxinitInitializer:
-        return _make(name, {}, dtype, _axes(in_axis, out_axis, batch_axis))
+
+def _named_case(name: str, scale: float, mode: FanMode, distribution: DistributionName,
+                doc: str) -> Callable[..., _JaxinitInitializer]:
+    case = {"scale": scale, "mode": mode, "distribution": distribution}
+    recipe = Recipe(PREFIX + name, functools.partial(_case_law, case), fan_based=True)
+
+    def factory(in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
+                dtype: DTypeLike = None) -> _JaxinitInitializer:
+        return _JaxinitInitializer(recipe, {}, dtype, _axes(in_axis, out_axis, batch_axis))
 
     factory.__name__ = factory.__qualname__ = name
     factory.__doc__ = (doc.rstrip() + f"""
@@ -208,7 +228,7 @@ def _named_case(name: str, scale: float, mode: str, distribution: str, doc: str)
     This is ``variance_scaling({scale}, "{mode}", "{distribution}", in_axis, out_axis,
     batch_axis, dtype)``.
 """ + _AXES_DOC)
-    return factory
+    return _export(factory)
 
 
 glorot_uniform = _named_case("glorot_uniform", 1.0, "fan_avg", "uniform", r"""
@@ -217,7 +237,7 @@ glorot_uniform = _named_case("glorot_uniform", 1.0, "fan_avg", "uniform", r"""
 
     >>> from jaxinit import jax_nn
     >>> jax_nn.glorot_uniform().distribution((2, 4))
-    Distribution(family='uniform', low=-1.0, high=1.0)
+    Uniform(low=-1.0, high=1.0)
     """)
 glorot_normal = _named_case("glorot_normal", 1.0, "fan_avg", "truncated_normal", r"""
     Glorot/Xavier normal, as jax and Keras define it: a **truncated** normal cut at
@@ -235,7 +255,7 @@ lecun_uniform = _named_case("lecun_uniform", 1.0, "fan_in", "uniform", r"""
 
     >>> from jaxinit import jax_nn
     >>> jax_nn.lecun_uniform().distribution((12, 4))
-    Distribution(family='uniform', low=-0.5, high=0.5)
+    Uniform(low=-0.5, high=0.5)
     """)
 lecun_normal = _named_case("lecun_normal", 1.0, "fan_in", "truncated_normal", r"""
     LeCun normal, as jax defines it: a **truncated** normal cut at :math:`\pm 2\sigma` whose
@@ -253,7 +273,7 @@ he_uniform = _named_case("he_uniform", 2.0, "fan_in", "uniform", r"""
 
     >>> from jaxinit import jax_nn
     >>> jax_nn.he_uniform().distribution((24, 7))
-    Distribution(family='uniform', low=-0.5, high=0.5)
+    Uniform(low=-0.5, high=0.5)
     """)
 he_normal = _named_case("he_normal", 2.0, "fan_in", "truncated_normal", r"""
     He/Kaiming normal, as jax and Keras define it: a **truncated** normal cut at
@@ -273,24 +293,27 @@ kaiming_uniform, kaiming_normal = he_uniform, he_normal
 
 # -- orthogonal laws -----------------------------------------------------------------------
 
-def _column_axes(h) -> FanAxes:
+def _column_axes(h: Hyper) -> FanAxes:
     # jax's matrix is (everything else, column axis); jaxinit's orthogonal kernel takes the
     # output axes as the rows of (rows, everything else): its transpose, which is Haar too
     return FanAxes((), (h["column_axis"],), ())
 
 
-@register(PREFIX + "orthogonal", axes_of=_column_axes)
-def _orthogonal_law(h, shape, axes):
+def _orthogonal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     if len(shape) < 2:
         raise ValueError(f"orthogonal needs at least 2 dimensions, got shape {shape}")
     if not -len(shape) <= h["column_axis"] < len(shape):
         raise ValueError(f"`column_axis` {h['column_axis']} is out of range for a "
                          f"{len(shape)}-dimensional shape {shape}")
-    return Distribution("orthogonal", gain=h["scale"])
+    return Orthogonal(gain=h["scale"])
 
 
+_ORTHOGONAL = Recipe(PREFIX + "orthogonal", _orthogonal_law, axes_of=_column_axes)
+
+
+@_export
 @_doc(_DTYPE_DOC)
-def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> _JaxinitInitializer:
+def orthogonal(scale: RealLike = 1.0, column_axis: int = -1, dtype: DTypeLike = None) -> _JaxinitInitializer:
     r"""A Haar-random (semi-)orthogonal matrix times ``scale``, as jax draws it.
 
     The weight is seen as a matrix whose columns run along ``column_axis`` and whose rows
@@ -303,18 +326,21 @@ def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> _J
     >>> bool(jnp.allclose(w.T @ w, jnp.eye(3), atol=1e-5))
     True
     """
-    return _make("orthogonal", {"scale": checks.real("scale", scale),
+    return _JaxinitInitializer(_ORTHOGONAL, {"scale": checks.real("scale", scale),
                                 "column_axis": checks.integer("column_axis", column_axis)}, dtype)
 
 
-@register(PREFIX + "delta_orthogonal")
-def _delta_orthogonal_law(h, shape, axes):
-    return factories._delta_orthogonal_law({"gain": h["scale"]}, shape, axes)
+def _jax_delta_orthogonal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
+    return factories.delta_orthogonal_law({"gain": h["scale"]}, shape, axes)
 
 
+_DELTA_ORTHOGONAL = Recipe(PREFIX + "delta_orthogonal", _jax_delta_orthogonal_law)
+
+
+@_export
 @_doc(_DTYPE_DOC)
-def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1,
-                     dtype: Any = None) -> _JaxinitInitializer:
+def delta_orthogonal(scale: RealLike = 1.0, column_axis: int = -1,
+                     dtype: DTypeLike = None) -> _JaxinitInitializer:
     r"""Delta-orthogonal for 3-, 4- and 5-D kernels ``(*spatial, in, out)`` (Xiao et al.,
     2018): a Haar-random ``(in, out)`` matrix with orthonormal rows, times ``scale``, at
     index ``(k - 1) // 2`` of every spatial axis of size ``k``; zeros elsewhere. Needs
@@ -332,7 +358,7 @@ def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1,
     if not -2 <= column_axis < 2:
         raise ValueError(f"`column_axis` must be -2, -1, 0 or 1 (an axis of the (in, out) "
                          f"matrix), got {column_axis!r}")
-    return _make("delta_orthogonal", {"scale": checks.real("scale", scale),
+    return _JaxinitInitializer(_DELTA_ORTHOGONAL, {"scale": checks.real("scale", scale),
                                       "column_axis": column_axis}, dtype)
 
 

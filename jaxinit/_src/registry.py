@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import jaxinit._src.initializers as factories
-from jaxinit._src import jax_nn
-from jaxinit._src.core import Initializer
+from jaxinit._src import initializers, jax_nn
+from jaxinit._src.export import public
+from jaxinit._src.initializer import Initializer
 
-FACTORIES: dict[str, Callable[..., Initializer]] = {
-    name: getattr(factories, name) for name in (
-        "constant", "ones", "zeros", "uniform", "triangular", "normal", "trunc_normal", "variance_scaling",
-        "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "lecun_uniform",
-        "lecun_normal", "eye", "dirac", "orthogonal", "delta_orthogonal", "sparse")
+# Derived from the factories themselves: every top-level factory registers itself by name
+# (initializers.factory), and jax.nn.initializers' names come under a "jax_nn." prefix
+# (zeros and ones are initializers there, not factories).
+FACTORIES: dict[str, Callable[..., Initializer] | Initializer] = {
+    **initializers.FACTORIES,
+    **{jax_nn.PREFIX + name: value for name, value in jax_nn.FACTORIES.items()},
 }
-# jax.nn.initializers' names under a "jax_nn." prefix (zeros and ones are initializers there)
-FACTORIES.update({jax_nn.PREFIX + name: value for name, value in jax_nn.FACTORIES.items()})
 # Names only JAX and Keras use mean jax's law, as the top-level names do.
 ALIASES = {name: jax_nn.PREFIX + name for name in (
     "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "truncated_normal")}
 
 
-def get(identifier: Any, **kwargs: Any) -> Initializer:
+@public("jaxinit")
+def get(identifier: str | dict[str, Any] | Initializer, **kwargs: Any) -> Initializer:
     """Build an initializer from a name (with keywords), a config dict, or return it as is.
 
     Names are those of the top-level factories, with the same meaning: torch's names

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, Sequence
 
 from jaxinit._src import checks
 from jaxinit._src.composite import Concat, ZeroRow
-from jaxinit._src.core import Initializer
+from jaxinit._src.initializer import Initializer
 from jaxinit._src.initializers import (
     constant, kaiming_uniform, normal, ones, triangular, uniform, xavier_uniform, zeros,
 )

@@ -1,0 +1,89 @@
+"""Whether a law can be honoured in a dtype: the checks every family's packing runs.
+
+A result is the exact law rounded to the dtype or a ``ValueError`` naming the law, the value
+and the dtype: never an inf, a NaN or a value outside the law. The kernel computes in a
+*compute dtype* (float64 for float64, float32 otherwise), so a law's constants must be finite
+there and its values must fit in the requested dtype.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from jaxinit._src import checks, sampling
+
+if TYPE_CHECKING:
+    from jaxinit._src.laws import Distribution
+
+
+def compute_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """The dtype the kernel computes ``dtype`` values in."""
+    return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
+
+
+def as_compute(value: Any, compute: np.dtype[Any]) -> Any:
+    """A hyperparameter as a ``compute`` scalar (a tracer stays a tracer)."""
+    if checks.is_tracer(value):
+        return value.astype(compute)
+    with np.errstate(over="ignore"):  # an overflow is reported by check_finite
+        return np.asarray(value, compute)
+
+
+def check_reach(law: Distribution, reach: Any, dtype: np.dtype[Any]) -> None:
+    """No silent inf: the values the law takes must fit in the requested float dtype."""
+    limit = float(jnp.finfo(dtype).max)
+    if checks.is_concrete(reach) and reach > limit:
+        raise ValueError(f"the law {law} reaches {reach:g}, beyond the largest finite {dtype.name} "
+                         f"({limit:g}); use a wider dtype")
+
+
+def check_finite(law: Distribution, numbers: tuple[Any, ...], dtype: np.dtype[Any]) -> None:
+    """Every constant handed to the kernel must be finite in the compute dtype."""
+    if all(not isinstance(n, np.ndarray) or np.isfinite(n).all() for n in numbers if n is not None):
+        return
+    compute = compute_dtype(dtype)
+    raise ValueError(f"the law {law} needs intermediate values beyond the {compute.name} range "
+                     f"in which jaxinit computes {dtype.name} values (a std or gain larger than "
+                     f"{float(jnp.finfo(compute).max):g}); rescale it, or use float64 with "
+                     f"jax_enable_x64")
+
+
+def interval(law: Distribution, low: Any, high: Any, dtype: np.dtype[Any]) -> tuple[Any, Any]:
+    """The bounds of a bounded law as values of ``dtype`` (in the compute dtype), checked."""
+    compute = compute_dtype(dtype)
+    if checks.is_tracer(low) or checks.is_tracer(high):
+        return sampling.traced_bounds_in(as_compute(low, compute), as_compute(high, compute), dtype)
+    check_reach(law, max(abs(low), abs(high)), dtype)
+    low_d, high_d = sampling.bounds_in(low, high, dtype)
+    if low_d > high_d:
+        raise ValueError(f"the law {law} has no {dtype.name} value in [{low!r}, {high!r}] (the "
+                         f"nearest are {float(high_d)!r} and {float(low_d)!r}); widen the interval "
+                         f"or use a wider dtype")
+    return np.asarray(low_d, compute), np.asarray(high_d, compute)
+
+
+def constant_value(value: Any, dtype: np.dtype[Any], name: str = "val") -> Any:
+    """``value`` (a scalar or an array that broadcasts) in ``dtype``: an error naming the
+    argument, never a silent inf or truncation."""
+    if checks.is_tracer(value):
+        return value.astype(dtype)
+    source = np.asarray(value)
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below, in words
+        cast = source.astype(dtype)
+    if jnp.issubdtype(dtype, jnp.floating):
+        if not np.isfinite(cast).all():
+            raise ValueError(f"`{name}` {value!r} is not finite in {dtype.name}")
+        return cast
+    with np.errstate(over="ignore", invalid="ignore"):
+        exact = cast.astype(source.dtype) == source
+    if not exact.all():
+        bad = np.argwhere(~exact)[0] if source.ndim else ()
+        what = f"{value!r}" if not source.ndim else f"entry {tuple(int(i) for i in bad)} " \
+            f"({source[tuple(bad)].item()!r}) of {value!r}"
+        raise ValueError(f"`{name}` {what} cannot be represented exactly in {dtype.name} "
+                         f"(it would become {cast[tuple(bad)].item()!r})")
+    return cast
+

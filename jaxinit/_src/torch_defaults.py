@@ -14,7 +14,7 @@ import math
 import operator
 import warnings
 from collections.abc import Sequence
-from typing import Any, Literal, NamedTuple, TypeAlias
+from typing import Any, Literal, NamedTuple, TypeAlias, overload
 
 from jaxinit._src import checks
 from jaxinit._src.composite import Concat, ZeroRow
@@ -285,6 +285,12 @@ def prelu() -> Initializer:
     return init
 
 
+@overload
+def recurrent_bias(hidden_size: int, bias: Literal["sum", "single"] = "sum") -> Initializer: ...
+@overload
+def recurrent_bias(hidden_size: int, bias: Literal["gru"]) -> Concat: ...
+@overload
+def recurrent_bias(hidden_size: int, bias: RecurrentBias = "sum") -> Initializer | Concat: ...
 def recurrent_bias(hidden_size: int, bias: RecurrentBias = "sum") -> Initializer | Concat:
     r"""The law of a Flax recurrent cell's bias for torch's recurrent layers (see :func:`recurrent`)."""
     checks.choice("bias", bias, BIAS_LAWS)

@@ -94,7 +94,7 @@ class Generator:
         return f"Generator(seed={self._seed}, draws={self._count})"
 
 
-default_generator = Generator(0)
+default_generator: Generator = Generator(0)
 
 
 def manual_seed(seed: int) -> Generator:

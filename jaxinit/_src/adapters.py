@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
 
-from jaxinit._src.initializer import Initializer
+import jax
+
+from jaxinit.typing import DTypeLike, Initializer, ShapeLike
 
 
-def to_haiku(init: Initializer) -> Callable[[Any, Any], Any]:
+def to_haiku(init: Initializer) -> Callable[[ShapeLike, DTypeLike], jax.Array]:
     """A Haiku initializer ``(shape, dtype) -> array`` that draws ``hk.next_rng_key()``.
 
     Haiku is imported only when the returned function runs; it is not a dependency of jaxinit.
@@ -16,7 +18,7 @@ def to_haiku(init: Initializer) -> Callable[[Any, Any], Any]:
     >>> import jaxinit
     >>> w_init = jaxinit.to_haiku(jaxinit.xavier_uniform())  # hk.Linear(10, w_init=w_init)
     """
-    def haiku_init(shape: Any, dtype: Any = None) -> Any:
+    def haiku_init(shape: ShapeLike, dtype: DTypeLike = None) -> jax.Array:
         import haiku as hk
         return init(hk.next_rng_key(), shape, dtype)
 

@@ -10,7 +10,8 @@ report their laws region by region with :meth:`laws`.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from types import EllipsisType
+from typing import TypeAlias
 
 import jax
 import jax.numpy as jnp
@@ -18,9 +19,13 @@ import jax.numpy as jnp
 from jaxinit._src import checks
 from jaxinit._src.initializer import Initializer
 from jaxinit._src.laws import Constant, Distribution
+from jaxinit.typing import DTypeLike, KeyArray, Shape, ShapeLike
+
+#: The region of an array that follows one law: an index of ints, slices and ``...``.
+Index: TypeAlias = tuple[int | slice | EllipsisType, ...]
 
 
-def laws(init: Any, shape: Any) -> list[tuple[tuple, Distribution]]:
+def laws(init: Initializer | Concat | ZeroRow, shape: ShapeLike) -> list[tuple[Index, Distribution]]:
     """The laws ``init`` draws for ``shape``, as ``(index, Distribution)`` pairs.
 
     ``index`` is a tuple of slices (or ints) selecting the region of the array that follows
@@ -39,7 +44,7 @@ def laws(init: Any, shape: Any) -> list[tuple[tuple, Distribution]]:
     raise TypeError(f"`init` must be a jaxinit initializer, got {init!r}")
 
 
-def _check_part(name: str, init: Any) -> None:
+def _check_part(name: str, init: object) -> None:
     if not isinstance(init, Initializer):
         raise TypeError(f"`{name}` must be a jaxinit initializer (an object built by a factory "
                         f"such as jaxinit.uniform(...)), got {init!r}")
@@ -60,13 +65,13 @@ class Concat:
     Array([0., 0., 1.], dtype=float32)
     """
 
-    parts: tuple[tuple[Any, int], ...]
+    parts: tuple[tuple[Initializer, int], ...]
     axis: int = -1
 
-    def __init__(self, *parts: tuple[Any, int], axis: int = -1):
+    def __init__(self, *parts: tuple[Initializer, int], axis: int = -1) -> None:
         if not parts:
             raise ValueError("`parts` must name at least one (initializer, size) pair, got none")
-        checked = []
+        checked: list[tuple[Initializer, int]] = []
         for i, part in enumerate(parts):
             if not isinstance(part, tuple) or len(part) != 2:
                 raise TypeError(f"each part must be an (initializer, size) pair, got {part!r}")
@@ -80,31 +85,32 @@ class Concat:
         parts = ", ".join(f"({init!r}, {size})" for init, size in self.parts)
         return f"Concat({parts}{'' if self.axis == -1 else f', axis={self.axis}'})"
 
-    def _resolve(self, shape: Any) -> tuple[tuple, int]:
-        shape = checks.shape(shape)
-        if not -len(shape) <= self.axis < len(shape):
-            raise ValueError(f"Concat along axis {self.axis} needs an array with that axis, got shape {shape}")
-        axis = self.axis % len(shape)
+    def _resolve(self, shape: ShapeLike) -> tuple[Shape, int]:
+        dims = checks.shape(shape)
+        if not -len(dims) <= self.axis < len(dims):
+            raise ValueError(f"Concat along axis {self.axis} needs an array with that axis, got shape {dims}")
+        axis = self.axis % len(dims)
         total = sum(size for _, size in self.parts)
-        if shape[axis] != total:
+        if dims[axis] != total:
             raise ValueError(f"Concat's parts have {total} entries along axis {self.axis}, but the "
-                             f"shape {shape} has {shape[axis]} there")
-        return shape, axis
+                             f"shape {dims} has {dims[axis]} there")
+        return dims, axis
 
-    def laws(self, shape: Any) -> list[tuple[tuple, Distribution]]:
+    def laws(self, shape: ShapeLike) -> list[tuple[Index, Distribution]]:
         """One ``(index, Distribution)`` pair per part (see :func:`laws`)."""
-        shape, axis = self._resolve(shape)
-        out, start = [], 0
+        dims, axis = self._resolve(shape)
+        out: list[tuple[Index, Distribution]] = []
+        start = 0
         for init, size in self.parts:
-            part_shape = shape[:axis] + (size,) + shape[axis + 1:]
+            part_shape = dims[:axis] + (size,) + dims[axis + 1:]
             out.append(((slice(None),) * axis + (slice(start, start + size),),
                         init.distribution(part_shape)))
             start += size
         return out
 
-    def __call__(self, key: Any, shape: Any, dtype: Any = None) -> jax.Array:
-        shape, axis = self._resolve(shape)
-        pieces = [init(jax.random.fold_in(key, i), shape[:axis] + (size,) + shape[axis + 1:], dtype)
+    def __call__(self, key: KeyArray, shape: ShapeLike, dtype: DTypeLike = None) -> jax.Array:
+        dims, axis = self._resolve(shape)
+        pieces = [init(jax.random.fold_in(key, i), dims[:axis] + (size,) + dims[axis + 1:], dtype)
                   for i, (init, size) in enumerate(self.parts)]
         return jnp.concatenate(pieces, axis=axis)
 
@@ -121,29 +127,29 @@ class ZeroRow:
     Array([0., 1., 1.], dtype=float32)
     """
 
-    init: Any
+    init: Initializer
     index: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check_part("init", self.init)
         object.__setattr__(self, "index", checks.integer("padding_idx", self.index))
 
-    def _row(self, shape: Any) -> tuple[tuple, int]:
-        shape = checks.shape(shape)
-        if len(shape) < 1:
-            raise ValueError(f"a zero row needs an array with at least one axis, got shape {shape}")
-        if not -shape[0] <= self.index < shape[0]:
-            raise ValueError(f"`padding_idx` must be within num_embeddings ({shape[0]}), got {self.index}")
-        return shape, self.index % shape[0]
+    def _row(self, shape: ShapeLike) -> tuple[Shape, int]:
+        dims = checks.shape(shape)
+        if len(dims) < 1:
+            raise ValueError(f"a zero row needs an array with at least one axis, got shape {dims}")
+        if not -dims[0] <= self.index < dims[0]:
+            raise ValueError(f"`padding_idx` must be within num_embeddings ({dims[0]}), got {self.index}")
+        return dims, self.index % dims[0]
 
-    def laws(self, shape: Any) -> list[tuple[tuple, Distribution]]:
+    def laws(self, shape: ShapeLike) -> list[tuple[Index, Distribution]]:
         """The rows before and after the zero row follow ``init``; the row is the constant 0."""
-        shape, row = self._row(shape)
-        law = self.init.distribution(shape)
-        out: list[tuple[tuple, Distribution]] = [((row,), Constant(value=0.0))]
-        out += [((rows,), law) for rows in (slice(0, row), slice(row + 1, shape[0])) if rows.stop > rows.start]
+        dims, row = self._row(shape)
+        law = self.init.distribution(dims)
+        out: list[tuple[Index, Distribution]] = [((row,), Constant(value=0.0))]
+        out += [((rows,), law) for rows in (slice(0, row), slice(row + 1, dims[0])) if rows.stop > rows.start]
         return out
 
-    def __call__(self, key: Any, shape: Any, dtype: Any = None) -> jax.Array:
-        shape, row = self._row(shape)
-        return self.init(key, shape, dtype).at[row].set(0)
+    def __call__(self, key: KeyArray, shape: ShapeLike, dtype: DTypeLike = None) -> jax.Array:
+        dims, row = self._row(shape)
+        return self.init(key, dims, dtype).at[row].set(0)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any, Literal
 
+import jax
 import numpy as np
 
 from jaxinit._src import checks
+from jaxinit.typing import Axes, Layout, Nonlinearity, RealLike, Shape, ShapeLike
 
 _UNIT_GAIN = ("linear", "identity", "conv1d", "conv2d", "conv3d",
               "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid")
@@ -17,7 +20,7 @@ FAN_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 LAYOUTS = ("flax", "jax", "torch")
 
 
-def calculate_gain(nonlinearity: str, param: Any = None) -> float:
+def calculate_gain(nonlinearity: Nonlinearity, param: RealLike | None = None) -> float:
     r"""The recommended gain for a nonlinearity, as a Python float.
 
     ================================== ===================================================
@@ -57,19 +60,19 @@ def calculate_gain(nonlinearity: str, param: Any = None) -> float:
     return leaky_relu_gain(0.01 if param is None else param, "param")
 
 
-def leaky_relu_gain(slope: Any, name: str) -> float:
+def leaky_relu_gain(slope: RealLike, name: str) -> float:
     """sqrt(2 / (1 + slope^2)); ``name`` is the argument that holds the slope, for errors."""
     try:
-        slope = checks.real(name, slope)
+        value = checks.real(name, slope)
     except TypeError as error:  # torch raises ValueError for a slope that is not a number
         raise ValueError(str(error)) from None
-    if abs(slope) > 1e150:  # its square would overflow a float
+    if abs(value) > 1e150:  # its square would overflow a float
         raise ValueError(f"`{name}` (the negative slope of leaky_relu) must be at most 1e150 in "
-                         f"magnitude, got {slope!r}")
-    return math.sqrt(2.0 / (1.0 + slope ** 2))
+                         f"magnitude, got {value!r}")
+    return math.sqrt(2.0 / (1.0 + value ** 2))
 
 
-def _axes_tuple(name: str, value: Any) -> tuple[int, ...]:
+def _axes_tuple(name: str, value: Axes) -> tuple[int, ...]:
     if isinstance(value, (list, tuple)):
         return tuple(checks.integer(name, v) for v in value)
     return (checks.integer(name, value),)
@@ -89,8 +92,9 @@ class FanAxes:
     layout: str | None = None
 
     @classmethod
-    def make(cls, layout: str | None = None, in_axis: Any = None, out_axis: Any = None,
-             batch_axis: Any = (), *, overlapping: bool = False) -> "FanAxes":
+    def make(cls, layout: str | None = None, in_axis: Axes | None = None,
+             out_axis: Axes | None = None, batch_axis: Axes = (), *,
+             overlapping: bool = False) -> FanAxes:
         """``overlapping=True`` lets the groups share axes (and name an axis twice), as
         ``jax.nn.initializers`` allows; such axes only make sense with :meth:`jax_fans`."""
         if layout is not None:
@@ -117,7 +121,8 @@ class FanAxes:
         if self.layout is not None:
             out = {"layout": self.layout}
         else:
-            unwrap = lambda t: t[0] if len(t) == 1 else t  # noqa: E731
+            def unwrap(t: tuple[int, ...]) -> int | tuple[int, ...]:
+                return t[0] if len(t) == 1 else t
             out = {}
             if self.in_axes != FanAxes.in_axes:
                 out["in_axis"] = unwrap(self.in_axes)
@@ -129,12 +134,13 @@ class FanAxes:
 
     def _check_overlap(self, ndim: int | None) -> None:
         groups = (("in_axis", self.in_axes), ("out_axis", self.out_axes), ("batch_axis", self.batch_axes))
-        seen: dict[int, str] = {}
+        seen: dict[int | tuple[str, int], str] = {}
         for name, axes in groups:
             for axis in axes:
-                key = axis if ndim is None else axis % ndim
-                if ndim is None and key < 0:
-                    key = ("neg", key)  # only same-sign axes can be compared without a shape
+                index = axis if ndim is None else axis % ndim
+                key: int | tuple[str, int] = index
+                if ndim is None and index < 0:
+                    key = ("neg", index)  # only same-sign axes can be compared without a shape
                 if key in seen:
                     other = seen[key]
                     raise ValueError(f"`{name}` and `{other}` overlap: axis {axis} appears in both"
@@ -149,7 +155,8 @@ class FanAxes:
                 if not -ndim <= axis < ndim:
                     raise ValueError(f"`{name}` {axis} is out of range for a {ndim}-dimensional shape")
         self._check_overlap(ndim)
-        norm = lambda axes: tuple(a % ndim for a in axes)  # noqa: E731
+        def norm(axes: tuple[int, ...]) -> tuple[int, ...]:
+            return tuple(a % ndim for a in axes)
         return norm(self.in_axes), norm(self.out_axes), norm(self.batch_axes)
 
     def fans(self, shape: Sequence[int]) -> tuple[int, int]:
@@ -204,15 +211,16 @@ class FanAxes:
         return batch_axes + out_axes + in_axes + rest, (len(batch_axes), len(out_axes), len(in_axes))
 
 
-def _shape_of(shape_or_array: Any) -> tuple[int, ...]:
+def _shape_of(shape_or_array: ShapeLike | jax.Array | np.ndarray[Any, Any]) -> Shape:
     if hasattr(shape_or_array, "shape") and not isinstance(shape_or_array, (tuple, list)):
         return tuple(int(d) for d in np.shape(shape_or_array))
     return checks.shape(shape_or_array)
 
 
-def calculate_fan_in_and_fan_out(shape_or_array: Any, *, layout: str | None = None,
-                                 in_axis: Any = None, out_axis: Any = None,
-                                 batch_axis: Any = ()) -> tuple[int, int]:
+def calculate_fan_in_and_fan_out(shape_or_array: ShapeLike | jax.Array | np.ndarray[Any, Any], *,
+                                 layout: Layout | None = None, in_axis: Axes | None = None,
+                                 out_axis: Axes | None = None,
+                                 batch_axis: Axes = ()) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight shape (or of an array's shape), as Python ints.
 
     The default convention is JAX/Flax: inputs on axis -2, outputs on axis -1, every other
@@ -234,7 +242,7 @@ def calculate_fan_in_and_fan_out(shape_or_array: Any, *, layout: str | None = No
     return FanAxes.make(layout, in_axis, out_axis, batch_axis).fans(_shape_of(shape_or_array))
 
 
-def fan_for_mode(fan_in: int, fan_out: int, mode: str) -> float:
+def fan_for_mode(fan_in: float, fan_out: float, mode: str) -> float:
     """The fan that ``mode`` selects (``fan_avg`` and ``fan_geo_avg`` may be fractional)."""
     if mode == "fan_in":
         return fan_in
@@ -245,8 +253,10 @@ def fan_for_mode(fan_in: int, fan_out: int, mode: str) -> float:
     return math.sqrt(fan_in * fan_out)
 
 
-def calculate_correct_fan(shape_or_array: Any, mode: str, *, layout: str | None = None,
-                          in_axis: Any = None, out_axis: Any = None, batch_axis: Any = ()) -> int:
+def calculate_correct_fan(shape_or_array: ShapeLike | jax.Array | np.ndarray[Any, Any],
+                          mode: Literal["fan_in", "fan_out"], *, layout: Layout | None = None,
+                          in_axis: Axes | None = None, out_axis: Axes | None = None,
+                          batch_axis: Axes = ()) -> int:
     """The fan selected by ``mode`` (``'fan_in'`` or ``'fan_out'``), as a Python int.
 
     Same axis conventions as :func:`calculate_fan_in_and_fan_out`.

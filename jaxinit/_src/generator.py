@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, SupportsIndex
 
 import jax
 import numpy as np
@@ -14,23 +14,25 @@ from jaxinit._src import checks
 _SEED_MIN, _SEED_MAX = -2 ** 63, 2 ** 64 - 1
 
 
-def seed_value(seed: Any) -> int:
+def seed_value(seed: SupportsIndex) -> int:
     """A seed as torch reads it: any integer in [-2**63, 2**64 - 1], a negative one standing
     for ``seed + 2**64``; returned as that 64-bit unsigned value."""
-    seed = checks.integer("seed", seed)
-    if not _SEED_MIN <= seed <= _SEED_MAX:
-        raise ValueError(f"`seed` must be in [-2**63, 2**64 - 1] (torch's range), got {seed!r}")
-    return seed % 2 ** 64
+    value = checks.integer("seed", seed)
+    if not _SEED_MIN <= value <= _SEED_MAX:
+        raise ValueError(f"`seed` must be in [-2**63, 2**64 - 1] (torch's range), got {value!r}")
+    return value % 2 ** 64
 
 
-def seed_key(seed: Any) -> jax.Array:
+def seed_key(seed: SupportsIndex) -> jax.Array:
     """The key of a seed (see :func:`seed_value`): the 64-bit value ``s`` becomes the threefry
     key with words ``(s >> 32, s & 0xFFFFFFFF)``; for 0 <= seed < 2**31 that is
     ``jax.random.key(seed)``.
     """
-    seed = seed_value(seed)
-    data = np.array([seed >> 32, seed & 0xFFFFFFFF], np.uint32)
-    return jax.random.wrap_key_data(data, impl="threefry2x32")
+    value = seed_value(seed)
+    data = np.array([value >> 32, value & 0xFFFFFFFF], np.uint32)
+    # jax annotates key_bits_array as jax.Array, but takes any array of key data
+    key: jax.Array = jax.random.wrap_key_data(data, impl="threefry2x32")  # type: ignore[arg-type]
+    return key
 
 
 class Generator:
@@ -50,16 +52,17 @@ class Generator:
     True
     """
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0) -> None:
         self._lock = threading.Lock()
         self.manual_seed(seed)
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
         """Reset to ``seed``; returns the generator, as torch does."""
-        seed = seed_value(seed)
+        value = seed_value(seed)
         with self._lock:
-            self._seed = seed
-            self._key = None  # made on first use: importing jaxinit must not start JAX's backend
+            self._seed = value
+            # made on first use: importing jaxinit must not start JAX's backend
+            self._key: jax.Array | None = None
             self._count = 0
         return self
 
@@ -80,18 +83,18 @@ class Generator:
             self._count += 1
         return jax.random.fold_in(key, count)
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, int]:
         return {"seed": self._seed, "count": self._count}
 
-    def __setstate__(self, state: dict) -> None:
-        self.__init__(state["seed"])
+    def __setstate__(self, state: dict[str, int]) -> None:
+        type(self).__init__(self, state["seed"])
         self._count = state["count"]
 
     def __repr__(self) -> str:
         return f"Generator(seed={self._seed}, draws={self._count})"
 
 
-default_generator = Generator(0)
+default_generator: Generator = Generator(0)
 
 
 def manual_seed(seed: int) -> Generator:
@@ -99,9 +102,9 @@ def manual_seed(seed: int) -> Generator:
     return default_generator.manual_seed(seed)
 
 
-def resolve_key(generator: Any) -> jax.Array:
+def resolve_key(generator: Any) -> jax.Array | np.ndarray[Any, Any]:
     """A key from ``generator``: a JAX key, a :class:`Generator`, an ``nnx.Rngs``, or ``None``
-    (the default generator)."""
+    (the default generator). Raw key data given as a NumPy array is returned as it is."""
     if generator is None:
         if checks.tracing():
             raise RuntimeError("inside a JAX transformation (jit/vmap/grad) a key must be given "
@@ -121,11 +124,14 @@ def resolve_key(generator: Any) -> jax.Array:
 
 def _nnx_key(rngs: Any) -> jax.Array:
     """A key from an ``nnx.Rngs`` (its ``params`` stream, else ``default``) or an ``RngStream``."""
+    key: jax.Array
     if type(rngs).__name__ == "RngStream":
-        return rngs()
+        key = rngs()
+        return key
     for stream in ("params", "default"):
         try:
-            return getattr(rngs, stream)()
+            key = getattr(rngs, stream)()
+            return key
         except AttributeError:
             continue
     streams = sorted(name for name, _ in vars(rngs).items() if not name.startswith("_"))

@@ -17,12 +17,27 @@ float32, ``i // 4`` and one 16-bit quarter for 16-bit floats. So the bits depend
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any, Literal, TypeAlias, cast, overload
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 from jax.scipy.special import log_ndtr, ndtr, ndtri
+
+from jaxinit.typing import DTypeLike, KeyArray, Shape
+
+#: A uint32 word: a JAX array, or a NumPy scalar where a constant enters the arithmetic.
+Word: TypeAlias = jax.Array | np.uint32
+#: Two uint32 words: Threefry's output, or a key's two words.
+Words: TypeAlias = tuple[jax.Array, jax.Array]
+#: Flat indices as (hi, lo) uint32 words.
+Index: TypeAlias = tuple[Word, Word]
+#: A real number: a Python float (or float64) on the host, a traced array in the kernel.
+Real: TypeAlias = float | jax.Array
+#: A hyperparameter as the factories check it: a Python float, or a tracer (vmap over it).
+Hyper: TypeAlias = float | jax.core.Tracer[Any]
 
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 _PARITY = 0x1BD11BDA
@@ -31,11 +46,11 @@ _PARITY = 0x1BD11BDA
 _DOMAIN = 0x6A617869  # b"jaxi"
 
 
-def _rotl(x, r):
+def _rotl(x: jax.Array, r: int) -> jax.Array:
     return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
 
 
-def threefry2x32(k0, k1, x0, x1):
+def threefry2x32(k0: jax.Array, k1: jax.Array, x0: Word, x1: Word) -> Words:
     """Threefry-2x32 with 20 rounds (Salmon et al. 2011) on uint32 arrays; returns two words."""
     ks = (k0, k1, k0 ^ k1 ^ np.uint32(_PARITY))
     x0 = x0 + ks[0]
@@ -49,7 +64,7 @@ def threefry2x32(k0, k1, x0, x1):
     return x0, x1
 
 
-def key_words(key) -> tuple[jax.Array, jax.Array]:
+def key_words(key: KeyArray) -> Words:
     """Two uint32 words derived from a typed or legacy PRNG key (called inside the kernel)."""
     if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         if str(jax.random.key_impl(key)) == "threefry2x32":
@@ -63,12 +78,12 @@ def key_words(key) -> tuple[jax.Array, jax.Array]:
     return threefry2x32(data[0], data[1], np.uint32(_DOMAIN), np.uint32(0))
 
 
-def substream(words, stream: int):
+def substream(words: Words, stream: int) -> Words:
     """An independent key for a second draw from the same key (e.g. sparse's zero pattern)."""
     return threefry2x32(words[0], words[1], np.uint32(_DOMAIN), np.uint32(stream))
 
 
-def _mul_wide(a, b):
+def _mul_wide(a: Word, b: Word) -> tuple[Word, Word]:
     """Full 64-bit product of uint32 ``a`` and ``b`` as (hi, lo) words, using 16-bit limbs."""
     mask = np.uint32(0xFFFF)
     sixteen = np.uint32(16)
@@ -80,11 +95,13 @@ def _mul_wide(a, b):
     return hi, lo
 
 
-def flat_index(indices, dims):
+def flat_index(indices: Sequence[jax.Array], dims: Sequence[int]) -> Index:
     """Row-major flat index of per-axis uint32 ``indices`` into ``dims``, as (hi, lo) uint32 words.
 
     Exact for arrays of up to 2**64 elements; arrays under 2**32 elements take the one-word path.
     """
+    lo: Word
+    hi: Word
     if math.prod(dims) < 2 ** 32:
         lo = np.uint32(0)
         stride = 1
@@ -101,7 +118,7 @@ def flat_index(indices, dims):
     return hi, lo
 
 
-def element_index(shape):
+def element_index(shape: Shape) -> Index:
     """The row-major flat index of every element of ``shape``, as (hi, lo) uint32 arrays."""
     if any(d >= 2 ** 32 for d in shape):
         raise ValueError(f"`shape` entries must be below 2**32, got shape {shape}")
@@ -112,19 +129,25 @@ def element_index(shape):
     return flat_index(indices, shape)
 
 
-def offset_index(start_hi, start_lo, size: int):
+def offset_index(start_hi: Word, start_lo: Word, size: int) -> Words:
     """Flat indices ``start, start + 1, ..., start + size - 1`` (``start`` given as two uint32
     words), as (hi, lo) uint32 arrays: the indices of one chunk of a larger array."""
     lo = start_lo + lax.iota(jnp.uint32, size)
     return start_hi + (lo < start_lo).astype(jnp.uint32), lo
 
 
-def bits_for(dtype) -> int:
+def bits_for(dtype: DTypeLike) -> int:
     """Random bits per value: 16 for 16-bit (and narrower) floats, 32 for float32, 64 for float64."""
     return int(min(max(jnp.dtype(dtype).itemsize * 8, 16), 64))
 
 
-def random_words(words, index, bits: int):
+@overload
+def random_words(words: Words, index: Index, bits: Literal[64]) -> Words: ...
+@overload
+def random_words(words: Words, index: Index, bits: Literal[16, 32]) -> jax.Array: ...
+@overload
+def random_words(words: Words, index: Index, bits: int) -> Words | jax.Array: ...
+def random_words(words: Words, index: Index, bits: int) -> Words | jax.Array:
     """Random bits for every element of ``index`` (flat indices as (hi, lo) words).
 
     One Threefry evaluation gives 64 bits, shared by the 1, 2 or 4 consecutive elements whose
@@ -144,7 +167,8 @@ def random_words(words, index, bits: int):
     return jnp.where((lo & one) == 0, word & np.uint32(0xFFFF), word >> np.uint32(16))
 
 
-def unit_interval(words, index, compute_dtype, bits: int | None = None):
+def unit_interval(words: Words, index: Index, compute_dtype: DTypeLike,
+                  bits: int | None = None) -> jax.Array:
     """Uniform values on the open interval (0, 1), symmetric about 1/2: ``(k + 1/2) / 2**m``.
 
     ``m`` is 52 for 64 random bits (float64), 23 for 32 bits and 16 for 16 bits: every value
@@ -157,22 +181,24 @@ def unit_interval(words, index, compute_dtype, bits: int | None = None):
         k = ((hi >> np.uint32(12)).astype(jnp.uint64) << np.uint64(32)) | lo.astype(jnp.uint64)
         return (k.astype(jnp.float64) + 0.5) * np.float64(2.0 ** -52)
     mantissa = min(bits, 23)
-    k = random_words(words, index, bits) >> np.uint32(bits - mantissa)
+    word = cast(jax.Array, random_words(words, index, bits))  # one word: bits is 16 or 32 here
+    k = word >> np.uint32(bits - mantissa)
     dt = jnp.dtype(compute_dtype)
     return (k.astype(dt) + np.asarray(0.5, dt)) * np.asarray(2.0 ** -mantissa, dt)
 
 
-def standard_normal(u, scale=None):
+def standard_normal(u: jax.Array, scale: jax.Array | None = None) -> jax.Array:
     """Inverse-CDF normal values ``scale * N(0, 1)`` from open-interval uniforms.
 
     The scale is folded into the constant sqrt(2) before it meets the array: XLA reassociates
     ``scale * (c * x)`` into ``(scale * c) * x`` for some shapes and not others, and that
     would make the last bit depend on the shape.
     """
-    factor = np.asarray(math.sqrt(2.0), u.dtype)
+    factor: jax.Array | np.ndarray[Any, Any] = np.asarray(math.sqrt(2.0), u.dtype)
     if scale is not None:
         factor = scale * factor
-    return factor * lax.erf_inv(np.asarray(2, u.dtype) * u - np.asarray(1, u.dtype))
+    # NumPy defers to jax.Array (__array_priority__), so the product is a jax.Array
+    return cast(jax.Array, factor * lax.erf_inv(np.asarray(2, u.dtype) * u - np.asarray(1, u.dtype)))
 
 
 # Beyond this many standard deviations from the mean, the near bound of a one-sided truncated
@@ -187,7 +213,11 @@ _FAR = 1e30
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(6)
 
 
-def _narrow_integral(v, A, B):
+@overload
+def _narrow_integral(v: jax.Array, A: Real, B: Real) -> jax.Array: ...
+@overload
+def _narrow_integral(v: np.float64, A: Real, B: Real) -> np.float64: ...
+def _narrow_integral(v: jax.Array | np.float64, A: Real, B: Real) -> jax.Array | np.float64:
     """``int_0^v exp(-(A x + B x^2 / 2)) dx`` by 6-point Gauss-Legendre (NumPy or JAX arrays)."""
     xp = jnp if isinstance(v, (jax.Array, jax.core.Tracer)) else np
     dt = v.dtype if hasattr(v, "dtype") else np.dtype(np.float64)
@@ -198,7 +228,8 @@ def _narrow_integral(v, A, B):
     return v * total
 
 
-def affine(base, factor, width, compute_dtype) -> tuple[str, tuple]:
+def affine(base: float, factor: float, width: float,
+           compute_dtype: DTypeLike) -> tuple[str, tuple[np.ndarray[Any, Any], ...]]:
     """The form and constants of ``x = base + factor * y``, computed where the precision lives.
 
     ``base`` is split into ``hi + lo`` (twice the compute dtype's precision) when it is not a
@@ -222,14 +253,14 @@ def affine(base, factor, width, compute_dtype) -> tuple[str, tuple]:
     return form or "plain", (hi, lo, k, np.asarray(s, dt))
 
 
-def apply_affine(y, form: str, constants):
+def apply_affine(y: jax.Array, form: str, constants: Sequence[jax.Array]) -> jax.Array:
     """``x`` from ``y`` and the constants of :func:`affine` (see there for ``form``)."""
-    hi, lo, k, s = constants
+    hi, lo, k, s = constants  # lo, s: None from traced callers whose form does not use them
     x = hi + (lo + k * y) if "split" in form else hi + k * y
     return s * x if "scaled" in form else x
 
 
-def bounds_in(low, high, dtype) -> tuple:
+def bounds_in(low: float, high: float, dtype: DTypeLike) -> tuple[np.ndarray[Any, Any], ...]:
     """``low``/``high`` rounded inward to values of ``dtype`` (returned as ``dtype`` scalars):
     every value of ``dtype`` inside them lies inside ``[low, high]``. ``low > high`` results
     when the interval holds no value of ``dtype``."""
@@ -245,7 +276,8 @@ def bounds_in(low, high, dtype) -> tuple:
     return tuple(out)
 
 
-def truncnorm_plan(mean, std, low, high, compute_dtype) -> tuple[tuple[str, str], tuple]:
+def truncnorm_plan(mean: Hyper, std: Hyper, low: Hyper, high: Hyper,
+                   compute_dtype: DTypeLike) -> tuple[tuple[str, str], tuple[np.ndarray[Any, Any], ...]]:
     """The algorithm (a static regime name) and the per-law constants for a truncated normal.
 
     Everything that does not depend on the element is computed here, outside the kernel, in
@@ -265,7 +297,8 @@ def truncnorm_plan(mean, std, low, high, compute_dtype) -> tuple[tuple[str, str]
     * ``general``: traced bounds (vmap over hyperparameters): chosen per element.
     """
     dt = np.dtype(compute_dtype)
-    if any(isinstance(v, jax.core.Tracer) for v in (mean, std, low, high)):
+    if (isinstance(mean, jax.core.Tracer) or isinstance(std, jax.core.Tracer)
+            or isinstance(low, jax.core.Tracer) or isinstance(high, jax.core.Tracer)):
         return ("general", ""), ()
     from scipy import special  # float64 reference implementations, only for constants
 
@@ -297,18 +330,23 @@ def truncnorm_plan(mean, std, low, high, compute_dtype) -> tuple[tuple[str, str]
     return _plan("deep", factor, (h, mass, math.log(_series(h)), w), dt)
 
 
-def _plan(regime, factor, numbers, dt) -> tuple[tuple[str, str], tuple]:
+def _plan(regime: str, factor: tuple[str, tuple[np.ndarray[Any, Any], ...]], numbers: Sequence[Any],
+          dt: np.dtype[Any]) -> tuple[tuple[str, str], tuple[np.ndarray[Any, Any], ...]]:
     form, constants = factor
     return (regime, form), (*constants, *(np.asarray(v, dt) for v in numbers))
 
 
-def _series(y):
+@overload
+def _series(y: float) -> float: ...
+@overload
+def _series(y: jax.Array) -> jax.Array: ...
+def _series(y: float | jax.Array) -> float | jax.Array:
     """``1 - 1/y^2 + 3/y^4 - 15/y^6 + 105/y^8``: Phi(-y) = phi(y) / y * series, for large y."""
     r = 1 / (y * y)
     return 1 + r * (-1 + r * (3 + r * (-15 + 105 * r)))
 
 
-def truncnorm_offset(u, constants, regime: str):
+def truncnorm_offset(u: jax.Array, constants: Sequence[jax.Array], regime: str) -> jax.Array:
     """The ``y`` of :func:`truncnorm_plan`'s regime for open-interval uniforms ``u``."""
     dt = u.dtype
     one = np.asarray(1, dt)
@@ -322,7 +360,8 @@ def truncnorm_offset(u, constants, regime: str):
         return v
     if regime == "central":
         erf_lo, erf_hi = constants
-        return np.asarray(math.sqrt(2.0), dt) * lax.erf_inv(erf_lo + u * (erf_hi - erf_lo))
+        # NumPy defers to jax.Array (__array_priority__), so the product is a jax.Array
+        return cast(jax.Array, np.asarray(math.sqrt(2.0), dt) * lax.erf_inv(erf_lo + u * (erf_hi - erf_lo)))
     if regime == "tail":
         cdf_lo, cdf_hi, near, w = constants
         return jnp.clip(near - ndtri(cdf_lo + u * (cdf_hi - cdf_lo)), 0, w)
@@ -338,7 +377,8 @@ def truncnorm_offset(u, constants, regime: str):
     return t
 
 
-def legacy_truncnorm_constants(alpha, beta, compute_dtype) -> tuple:
+def legacy_truncnorm_constants(alpha: jax.Array, beta: jax.Array,
+                               compute_dtype: DTypeLike) -> tuple[jax.Array, ...]:
     """Per-element-regime constants for traced bounds (vmap over hyperparameters), from JAX's
     functions in the compute dtype: ``(lo, hi, flip, erf(lo/sqrt2), erf(hi/sqrt2), Phi(lo),
     Phi(hi), log Phi(hi), 1 - Phi(lo)/Phi(hi))`` for the interval mirrored below
@@ -351,15 +391,15 @@ def legacy_truncnorm_constants(alpha, beta, compute_dtype) -> tuple:
     la, lb = log_ndtr(lo), log_ndtr(hi)
     values = (lo, hi, lax.erf(lo / sqrt2), lax.erf(hi / sqrt2), ndtr(lo), ndtr(hi), lb,
               -jnp.expm1(la - lb))
-    values = tuple(v.astype(dt) for v in values)
-    return (values[0], values[1], flip) + values[2:]
+    cast_values = tuple(v.astype(dt) for v in values)
+    return (cast_values[0], cast_values[1], flip) + cast_values[2:]
 
 
 # Below this standardised bound the normal CDF underflows in the compute dtype (traced bounds).
 _CDF_UNDERFLOW = {np.dtype(np.float32): -12.0, np.dtype(np.float64): -35.0}
 
 
-def _inverse_log_ndtr(log_p, p):
+def _inverse_log_ndtr(log_p: jax.Array, p: jax.Array) -> jax.Array:
     """x with log Phi(x) = log_p (``p`` is the same probability, where it is an ordinary float).
 
     Above the threshold Phi(x) is an ordinary float and ndtri inverts ``p``. Below it, Newton
@@ -380,7 +420,7 @@ def _inverse_log_ndtr(log_p, p):
     return jnp.where(log_p > log_threshold, direct, x)
 
 
-def legacy_standard_truncated_normal(u, constants):
+def legacy_standard_truncated_normal(u: jax.Array, constants: Sequence[jax.Array]) -> jax.Array:
     """Standard normal truncated to [alpha, beta] for traced bounds, regime chosen per element."""
     lo, hi, flip, erf_lo, erf_hi, cdf_lo, cdf_hi, log_cdf_hi, mass = constants
     dt = u.dtype
@@ -393,7 +433,7 @@ def legacy_standard_truncated_normal(u, constants):
     return jnp.where(flip, -x, x)
 
 
-def traced_bounds_in(low, high, dtype) -> tuple:
+def traced_bounds_in(low: jax.Array, high: jax.Array, dtype: DTypeLike) -> tuple[jax.Array, jax.Array]:
     """:func:`bounds_in` for traced bounds (vmap over hyperparameters), as JAX arrays."""
     low_d, high_d = low.astype(dtype), high.astype(dtype)
     low_d = jnp.where(low_d.astype(low.dtype) < low, jnp.nextafter(low_d, high_d), low_d)
@@ -401,7 +441,7 @@ def traced_bounds_in(low, high, dtype) -> tuple:
     return low_d.astype(low.dtype), high_d.astype(high.dtype)
 
 
-def cast_inside(x, low_d, high_d, dtype):
+def cast_inside(x: jax.Array, low_d: jax.Array, high_d: jax.Array, dtype: DTypeLike) -> jax.Array:
     """Cast ``x`` to ``dtype`` and keep it inside ``[low_d, high_d]`` (values of ``dtype``, from
     :func:`bounds_in`): a value that rounding carried past a bound goes to the nearest value
     of ``dtype`` inside it, where the exact law rounded to ``dtype`` puts it too."""

@@ -11,12 +11,15 @@ from __future__ import annotations
 import contextlib
 import math
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeGuard, cast
 
 import jax
 import numpy as np
 from jax import lax
-from jax.sharding import AxisType, NamedSharding, PartitionSpec, Sharding
+from jax.sharding import AbstractMesh, AxisType, Mesh, NamedSharding, PartitionSpec, Sharding
+
+from jaxinit.typing import Shape, ShardingLike
 
 # Laws that need the whole matrix at once (QR, a sort along the output axis): above this many
 # elements, building it on every device of a sharded output is worth a warning.
@@ -24,7 +27,7 @@ WHOLE_MATRIX_FAMILIES = ("orthogonal", "delta_orthogonal", "sparse")
 WHOLE_MATRIX_WARN_ELEMENTS = 2 ** 24
 
 
-def resolve(out_sharding: Any, shape: tuple) -> Sharding | None:
+def resolve(out_sharding: ShardingLike, shape: Shape) -> Sharding | None:
     """A :class:`jax.sharding.Sharding` (or None) from what the caller passed."""
     if out_sharding is None or isinstance(out_sharding, Sharding):
         sharding = out_sharding
@@ -34,6 +37,7 @@ def resolve(out_sharding: Any, shape: tuple) -> Sharding | None:
             raise ValueError(f"`out_sharding` is a PartitionSpec ({out_sharding}) but no mesh is "
                              f"set; call inside `with jax.set_mesh(mesh):` or pass "
                              f"NamedSharding(mesh, spec)")
+        concrete: Mesh | AbstractMesh
         try:
             concrete = jax.sharding.get_mesh()
         except ValueError:  # inside jit only the abstract mesh is known, and it is enough
@@ -58,7 +62,7 @@ def resolve(out_sharding: Any, shape: tuple) -> Sharding | None:
     return sharding
 
 
-def is_explicit(sharding: Sharding | None) -> bool:
+def is_explicit(sharding: Sharding | None) -> TypeGuard[NamedSharding]:
     """True when the sharding names a mesh axis of type Explicit (sharding in types)."""
     if not isinstance(sharding, NamedSharding):
         return False
@@ -68,21 +72,25 @@ def is_explicit(sharding: Sharding | None) -> bool:
     return any(types.get(n) == AxisType.Explicit for n in names if isinstance(n, str))
 
 
-def mesh_context(sharding: Sharding | None, tracing: bool):
+def mesh_context(sharding: Sharding | None,
+                 tracing: bool) -> contextlib.AbstractContextManager[object]:
     """Explicit-axis shardings are traced inside their mesh; enter it if an eager caller has
     not (under jit the caller's jit must already be inside it, as JAX requires)."""
     if is_explicit(sharding) and not tracing and jax.sharding.get_abstract_mesh().empty:
-        return jax.set_mesh(sharding.mesh)
+        # a NamedSharding may hold an AbstractMesh; jax.set_mesh itself rejects one
+        return jax.set_mesh(cast(Mesh, sharding.mesh))
     return contextlib.nullcontext()
 
 
 def place(out: jax.Array, sharding: Sharding | None) -> jax.Array:
     if sharding is None:
         return out
-    return lax.with_sharding_constraint(out, sharding)
+    # jax leaves with_sharding_constraint unannotated; it returns an array like `out`
+    constrain = cast(Callable[[jax.Array, Sharding], jax.Array], lax.with_sharding_constraint)
+    return constrain(out, sharding)
 
 
-def warn_whole_matrix(name: str, family: str, shape: tuple, dtype: np.dtype,
+def warn_whole_matrix(name: str, family: str, shape: Shape, dtype: np.dtype[Any],
                       sharding: Sharding | None) -> None:
     if sharding is None or family not in WHOLE_MATRIX_FAMILIES:
         return

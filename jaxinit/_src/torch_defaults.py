@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 import operator
 import warnings
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Any, Literal, NamedTuple, TypeAlias, overload
 
 from jaxinit._src import checks
 from jaxinit._src.composite import Concat, ZeroRow
@@ -24,6 +25,8 @@ from jaxinit._src.initializers import (
 
 SQRT5 = math.sqrt(5.0)
 BIAS_LAWS = ("sum", "single", "gru")
+#: The laws :func:`recurrent` may give a Flax cell's bias.
+RecurrentBias: TypeAlias = Literal["sum", "single", "gru"]
 
 
 class LayerInit(NamedTuple):
@@ -60,9 +63,9 @@ class RecurrentInit(NamedTuple):
 
     kernel_init: Initializer
     recurrent_kernel_init: Initializer
-    bias_init: Any  # an Initializer, or a Concat for a packed GRU bias
+    bias_init: Initializer | Concat  # a Concat for a packed GRU bias
 
-    def kwargs(self) -> dict[str, Any]:
+    def kwargs(self) -> dict[str, Initializer | Concat]:
         return self._asdict()
 
 
@@ -120,27 +123,30 @@ class DecoderLayerInit(NamedTuple):
 
 def symmetric(bound: float) -> Initializer:
     """U(±bound)."""
-    return uniform(-bound, bound)
+    init: Initializer = uniform(-bound, bound)
+    return init
 
 
 def xavier_bound(torch_shape: Sequence[int]) -> float:
     """The bound of ``torch.nn.init.xavier_uniform_`` on a tensor of ``torch_shape``."""
-    return xavier_uniform(layout="torch").distribution(tuple(torch_shape)).high
+    bound: float = xavier_uniform(layout="torch").distribution(tuple(torch_shape)).high
+    return bound
 
 
-def kernel_size_tuple(kernel_size: Any) -> tuple[int, ...]:
+def kernel_size_tuple(kernel_size: int | Sequence[int]) -> tuple[int, ...]:
     """``kernel_size`` as a tuple of positive ints: an int-like (``3``, ``np.int64(3)``) or a
     sequence of them; anything else is a ``TypeError`` naming the argument."""
     if isinstance(kernel_size, (str, bytes)):
         raise TypeError(f"`kernel_size` must be an int or a sequence of ints, got {kernel_size!r}")
+    given: Any = kernel_size  # whatever the caller passed: told apart at run time
     try:
-        operator.index(kernel_size)
+        operator.index(given)
     except TypeError:
         pass
     else:
         return (checks.integer("kernel_size", kernel_size, minimum=1),)
     try:
-        entries = tuple(kernel_size)
+        entries = tuple(given)
     except TypeError:
         raise TypeError(f"`kernel_size` must be an int or a sequence of ints, got {kernel_size!r}") from None
     if not entries:
@@ -240,7 +246,7 @@ def conv_transpose(out_features: int, kernel_size: int | Sequence[int], groups: 
     return LayerInit(symmetric(bound), symmetric(bound))
 
 
-def embed(padding_idx: int | None = None) -> Any:
+def embed(padding_idx: int | None = None) -> Initializer | ZeroRow:
     r"""``torch.nn.Embedding`` / ``EmbeddingBag``'s default: :math:`\mathcal{N}(0, 1)` (Flax's
     ``Embed`` default is variance scaling), with row ``padding_idx`` zero when it is given.
 
@@ -252,7 +258,8 @@ def embed(padding_idx: int | None = None) -> Any:
     Array([0., 0., 0.], dtype=float32)
     """
     if padding_idx is None:
-        return normal(0.0, 1.0)
+        init: Initializer = normal(0.0, 1.0)
+        return init
     return ZeroRow(normal(0.0, 1.0), checks.integer("padding_idx", padding_idx))
 
 
@@ -274,10 +281,17 @@ def rms_norm() -> ScaleInit:
 def prelu() -> Initializer:
     """``torch.nn.PReLU``'s default slope, 0.25 (Flax's ``PReLU`` starts at 0.01 and takes a
     number: ``nnx.PReLU(negative_slope_init=0.25)``)."""
-    return constant(0.25)
+    init: Initializer = constant(0.25)
+    return init
 
 
-def recurrent_bias(hidden_size: int, bias: str = "sum") -> Any:
+@overload
+def recurrent_bias(hidden_size: int, bias: Literal["sum", "single"] = "sum") -> Initializer: ...
+@overload
+def recurrent_bias(hidden_size: int, bias: Literal["gru"]) -> Concat: ...
+@overload
+def recurrent_bias(hidden_size: int, bias: RecurrentBias = "sum") -> Initializer | Concat: ...
+def recurrent_bias(hidden_size: int, bias: RecurrentBias = "sum") -> Initializer | Concat:
     r"""The law of a Flax recurrent cell's bias for torch's recurrent layers (see :func:`recurrent`)."""
     checks.choice("bias", bias, BIAS_LAWS)
     hidden = checks.integer("hidden_size", hidden_size, minimum=1)
@@ -290,7 +304,7 @@ def recurrent_bias(hidden_size: int, bias: str = "sum") -> Any:
     return Concat((summed, 2 * hidden), (symmetric(bound), hidden))
 
 
-def recurrent(hidden_size: int, *, bias: str = "sum") -> RecurrentInit:
+def recurrent(hidden_size: int, *, bias: RecurrentBias = "sum") -> RecurrentInit:
     r"""``torch.nn.RNN`` / ``LSTM`` / ``GRU`` (and their cells) defaults for a Flax cell.
 
     torch draws every weight and both biases ``b_ih`` and ``b_hh`` from
@@ -356,7 +370,7 @@ def multihead_attention(embed_dim: int, kdim: int | None = None, vdim: int | Non
 
 def _feedforward(d_model: int, dim_feedforward: int, in_transformer: bool) -> tuple[LayerInit, LayerInit]:
     dff = checks.integer("dim_feedforward", dim_feedforward, minimum=1)
-    layers = []
+    layers: list[LayerInit] = []
     for fan_in, fan_out in ((d_model, dff), (dff, d_model)):
         bias = symmetric(1.0 / math.sqrt(fan_in))
         weight = symmetric(xavier_bound((fan_out, fan_in))) if in_transformer \

@@ -6,17 +6,25 @@ import fnmatch
 import hashlib
 import inspect
 import re
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeAlias
 
 import jax
 import numpy as np
 
 from jaxinit._src import checks
+from jaxinit.typing import Initializer, KeyArray
 
-Rule = tuple[Any, Callable]
+#: What selects leaves: a glob, a compiled regex, or a predicate ``(path, leaf) -> bool``.
+Pattern: TypeAlias = str | re.Pattern[str] | Callable[[str, Any], bool]
+Rule: TypeAlias = tuple[Pattern, Initializer]
+#: ``reinit``'s rules: a dict from patterns to initializers, or a sequence of such pairs. The
+#: patterns are typed ``Any`` (checked at run time): a ``dict[str, ...]`` or a list of mixed
+#: pairs is no ``Mapping[Pattern, ...]`` / ``Sequence[Rule]``, as a dict's key type cannot widen.
+Rules: TypeAlias = Mapping[Any, Initializer] | Sequence[tuple[Any, Initializer]]
 
 
-def path_str(path: tuple) -> str:
+def path_str(path: tuple[Any, ...]) -> str:
     """``('params', 'Dense_0', 'kernel')`` style key paths as ``'params/Dense_0/kernel'``."""
     parts = []
     for entry in path:
@@ -29,7 +37,7 @@ def path_str(path: tuple) -> str:
     return "/".join(parts)
 
 
-def path_key(key: jax.Array, path: str) -> jax.Array:
+def path_key(key: KeyArray, path: str) -> jax.Array:
     """The key of a leaf: ``key`` folded with a 64-bit BLAKE2b hash of its path (two 32-bit folds).
 
     It depends only on the key and the path, so adding or removing other leaves changes nothing.
@@ -41,7 +49,7 @@ def path_key(key: jax.Array, path: str) -> jax.Array:
     return jax.random.fold_in(jax.random.fold_in(key, digest & 0xFFFFFFFF), digest >> 32)
 
 
-def _matcher(pattern: Any) -> Callable[[str, Any], bool]:
+def _matcher(pattern: Pattern) -> Callable[[str, Any], bool]:
     if isinstance(pattern, str):
         return lambda path, leaf: fnmatch.fnmatchcase(path, pattern)
     if isinstance(pattern, re.Pattern):
@@ -52,9 +60,10 @@ def _matcher(pattern: Any) -> Callable[[str, Any], bool]:
                     f"(path, leaf) -> bool, got {pattern!r}")
 
 
-def _rules(rules: Any) -> list[Rule]:
+def _rules(rules: object) -> list[Rule]:
     """``rules`` as a list of (pattern, initializer) pairs, each checked, with errors that name
     the rule."""
+    pairs: list[Rule]
     if isinstance(rules, Mapping):
         pairs = list(rules.items())
     elif isinstance(rules, (list, tuple)):
@@ -62,7 +71,8 @@ def _rules(rules: Any) -> list[Rule]:
         for i, rule in enumerate(rules):
             if not isinstance(rule, (list, tuple)) or len(rule) != 2:
                 raise TypeError(f"`rules` entry {i} must be a (pattern, initializer) pair, got {rule!r}")
-            pairs.append(tuple(rule))
+            pattern, init = rule
+            pairs.append((pattern, init))
     else:
         raise TypeError(f"`rules` must be a dict or a sequence of (pattern, initializer) pairs, "
                         f"got {rules!r}")
@@ -94,7 +104,7 @@ def _is_array(leaf: Any) -> bool:
     return isinstance(leaf, (jax.Array, np.ndarray))
 
 
-def reinit(tree: Any, key: jax.Array, rules: Mapping[Any, Callable] | Iterable[Rule], *,
+def reinit(tree: Any, key: KeyArray, rules: Rules, *,
            strict: bool = True) -> Any:
     """Re-draw the array leaves of ``tree`` that ``rules`` select; leave every other leaf as it is.
 

@@ -8,15 +8,21 @@ has a rule giving its parameters the laws of the equivalent torch layer's
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from jaxinit._src.torch_reset.rules import TorchParam, register_layer
 from jaxinit._src.torch_reset.walk import framework_of, resolve_key
+from jaxinit.typing import Initializer, KeyArray
+
+if TYPE_CHECKING:  # flax is optional
+    from flax import nnx
 
 __all__ = ["TorchParam", "initializers", "register_layer", "reset_parameters"]
 
 
-def _no_inputs(framework: str, example_inputs: tuple, variables: Any, call_kwargs: dict) -> None:
+def _no_inputs(framework: str, example_inputs: tuple[Any, ...], variables: Any,
+               call_kwargs: Mapping[str, Any]) -> None:
     if example_inputs or variables is not None or call_kwargs:
         raise TypeError(f"example inputs, `variables` and call keywords are for Flax linen models; "
                         f"a {framework} model holds its own parameters, got "
@@ -24,8 +30,9 @@ def _no_inputs(framework: str, example_inputs: tuple, variables: Any, call_kwarg
                         f"keywords {sorted(call_kwargs)}")
 
 
-def reset_parameters(model: Any, key: Any, *example_inputs: Any, variables: Any = None,
-                     strict: bool = True, transformer: Any = (), **call_kwargs: Any) -> Any:
+def reset_parameters(model: Any, key: KeyArray | nnx.Rngs, *example_inputs: Any,
+                     variables: Any = None, strict: bool = True,
+                     transformer: str | Iterable[str] = (), **call_kwargs: Any) -> Any:
     r"""Re-initialise every parameter of ``model`` as the equivalent PyTorch model would be.
 
     * **Flax NNX** (``model`` an ``nnx.Module``): changed in place and returned. ``key`` may be
@@ -76,8 +83,8 @@ def reset_parameters(model: Any, key: Any, *example_inputs: Any, variables: Any 
     return equinox_layers.reset(model, key, strict=strict, transformer=transformer)
 
 
-def initializers(model: Any, *example_inputs: Any, strict: bool = True, transformer: Any = (),
-                 **call_kwargs: Any) -> dict[str, Any]:
+def initializers(model: Any, *example_inputs: Any, strict: bool = True,
+                 transformer: str | Iterable[str] = (), **call_kwargs: Any) -> dict[str, Initializer]:
     """The initializer :func:`reset_parameters` draws each parameter from, by path.
 
     Same arguments as :func:`reset_parameters`, without the key (linen: the example inputs and

@@ -19,7 +19,8 @@ Linear, Conv, Embedding (N(0, 1)), LayerNorm, GroupNorm, RMSNorm and PReLU (0.25
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, TypeAlias
 
 import equinox as eqx
 import jax
@@ -27,44 +28,49 @@ import numpy as np
 
 from jaxinit._src.initializers import ones, zeros
 from jaxinit._src.torch_reset import rules
-from jaxinit._src.torch_reset.rules import builtin
-from jaxinit._src.torch_reset.walk import Leaf, check_concrete, draw, path_name, plan
+from jaxinit._src.torch_reset.rules import TorchParam, builtin
+from jaxinit._src.torch_reset.walk import (
+    Leaf, Path, check_concrete, draw, path_name, plan, shape_struct,
+)
+from jaxinit.typing import Initializer
+
+Params: TypeAlias = Mapping[str, jax.ShapeDtypeStruct]
 
 
-def _features(n: Any) -> int:
+def _features(n: int | Literal["scalar"]) -> int:
     return 1 if n == "scalar" else n
 
 
 @builtin(eqx.nn.Linear)
-def _linear(layer, params):
+def _linear(layer: eqx.nn.Linear, params: Params) -> dict[str, TorchParam]:
     return rules.linear(_features(layer.in_features), _features(layer.out_features), "weight", "bias")
 
 
 @builtin(eqx.nn.Conv, eqx.nn.Conv1d, eqx.nn.Conv2d, eqx.nn.Conv3d)
-def _conv(layer, params):
+def _conv(layer: eqx.nn.Conv, params: Params) -> dict[str, TorchParam]:
     return rules.conv(layer.in_channels // layer.groups, layer.out_channels, tuple(layer.kernel_size),
                       "weight", "bias")
 
 
 @builtin(eqx.nn.ConvTranspose, eqx.nn.ConvTranspose1d, eqx.nn.ConvTranspose2d, eqx.nn.ConvTranspose3d)
-def _conv_transpose(layer, params):
+def _conv_transpose(layer: eqx.nn.ConvTranspose, params: Params) -> dict[str, TorchParam]:
     groups = layer.groups
     return rules.conv_transpose(layer.in_channels, layer.out_channels // groups, groups,
                                 tuple(layer.kernel_size), "weight", "bias")
 
 
 @builtin(eqx.nn.Embedding)
-def _embedding(layer, params):
+def _embedding(layer: eqx.nn.Embedding, params: Params) -> dict[str, TorchParam]:
     return rules.embedding(layer.num_embeddings, layer.embedding_size, "weight")
 
 
 @builtin(eqx.nn.LayerNorm, eqx.nn.GroupNorm, eqx.nn.RMSNorm)
-def _norm(layer, params):
+def _norm(layer: eqx.Module, params: Params) -> dict[str, TorchParam]:
     return rules.affine(params, "weight", "bias")
 
 
 @builtin(eqx.nn.BatchNorm)
-def _batch_norm(layer, params):
+def _batch_norm(layer: eqx.nn.BatchNorm, params: Params) -> dict[str, TorchParam]:
     out = rules.affine(params, "weight", "bias")
     for state in ("ema_state_index", "batch_state_index"):  # the module's copy of the initial state
         out.update(rules.running_stats(params, f"{state}/init/0", f"{state}/init/1"))
@@ -77,12 +83,12 @@ def _batch_norm(layer, params):
 
 
 @builtin(eqx.nn.PReLU)
-def _prelu(layer, params):
+def _prelu(layer: eqx.nn.PReLU, params: Params) -> dict[str, TorchParam]:
     return rules.prelu("negative_slope")
 
 
 @builtin(eqx.nn.MultiheadAttention)
-def _attention(layer, params):
+def _attention(layer: eqx.nn.MultiheadAttention, params: Params) -> dict[str, TorchParam]:
     e, heads = layer.query_size, layer.num_heads
     rules.check_attention("eqx.nn.MultiheadAttention", e, (heads * layer.qk_size, heads * layer.vo_size),
                           layer.output_size)
@@ -93,13 +99,13 @@ def _attention(layer, params):
 
 
 @builtin(eqx.nn.LSTMCell)
-def _lstm(layer, params):
+def _lstm(layer: eqx.nn.LSTMCell, params: Params) -> dict[str, TorchParam]:
     r = rules.Recurrent(4, layer.input_size, layer.hidden_size)
     return {"weight_ih": r.input_kernel(), "weight_hh": r.hidden_kernel(), "bias": r.summed_bias()}
 
 
 @builtin(eqx.nn.GRUCell)
-def _gru(layer, params):
+def _gru(layer: eqx.nn.GRUCell, params: Params) -> dict[str, TorchParam]:
     r = rules.Recurrent(3, layer.input_size, layer.hidden_size)
     hidden_bias = rules.TorchParam(r.single_bias().init, (3 * layer.hidden_size,))  # b_hn, a slice of b_hh
     return {"weight_ih": r.input_kernel(), "weight_hh": r.hidden_kernel(), "bias": r.gru_input_bias(),
@@ -117,12 +123,14 @@ def _is_array(leaf: Any) -> bool:
     return isinstance(leaf, (jax.Array, np.ndarray, jax.ShapeDtypeStruct))
 
 
-def collect(model: Any) -> tuple[list, dict, list]:
+def collect(model: Any) -> tuple[list[tuple[Path, eqx.Module]], dict[Path, Leaf], list[Path]]:
     """The modules (eqx.Module nodes) and array leaves of ``model``, by path; and the paths of
     the leaves that hold no value (an abstract model's)."""
-    modules, leaves, abstract = [], {}, []
+    modules: list[tuple[Path, eqx.Module]] = []
+    leaves: dict[Path, Leaf] = {}
+    abstract: list[Path] = []
 
-    def visit(node: Any, prefix: tuple) -> None:
+    def visit(node: Any, prefix: Path) -> None:
         if isinstance(node, eqx.Module):
             modules.append((prefix, node))
         children = jax.tree_util.tree_flatten_with_path(
@@ -132,7 +140,7 @@ def collect(model: Any) -> tuple[list, dict, list]:
             if isinstance(child, eqx.Module) and child is not node:
                 visit(child, path)
             elif _is_array(child):  # floating ones must be covered; integer/bool state may be
-                leaves[path] = Leaf(jax.ShapeDtypeStruct(child.shape, child.dtype), path_name(path))
+                leaves[path] = Leaf(shape_struct(child.shape, child.dtype), path_name(path))
                 if isinstance(child, jax.ShapeDtypeStruct):
                     abstract.append(path)
 
@@ -140,12 +148,13 @@ def collect(model: Any) -> tuple[list, dict, list]:
     return modules, leaves, abstract
 
 
-def initializers(model: Any, *, strict: bool, transformer: Any) -> dict[str, Any]:
+def initializers(model: Any, *, strict: bool,
+                 transformer: str | Iterable[str]) -> dict[str, Initializer]:
     modules, leaves, _ = collect(model)
     return {leaves[p].name: init for p, init in plan(modules, leaves, strict=strict, transformer=transformer).items()}
 
 
-def reset(model: Any, key: jax.Array, *, strict: bool, transformer: Any) -> Any:
+def reset(model: Any, key: jax.Array, *, strict: bool, transformer: str | Iterable[str]) -> Any:
     modules, leaves, abstract = collect(model)
     inits = plan(modules, leaves, strict=strict, transformer=transformer)
     check_concrete(inits, abstract)

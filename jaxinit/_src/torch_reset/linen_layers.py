@@ -11,25 +11,34 @@ the layer's attributes.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 from flax.core import FrozenDict, freeze, unfreeze
 
 from jaxinit._src.torch_reset import rules
-from jaxinit._src.torch_reset.rules import builtin
-from jaxinit._src.torch_reset.walk import Leaf, draw, path_name, plan
+from jaxinit._src.torch_reset.rules import TorchParam, builtin
+from jaxinit._src.torch_reset.walk import Leaf, Path, draw, path_name, plan, shape_struct
+from jaxinit.typing import Initializer
+
+if TYPE_CHECKING:
+    from flax.linen.module import InterceptorContext
 
 COLLECTIONS = ("params", "batch_stats")
+Params: TypeAlias = Mapping[str, jax.ShapeDtypeStruct]
 
 
-def _tuple(x: Any) -> tuple:
+def _tuple(x: Any) -> tuple[Any, ...]:
+    """An int (or anything else) as a 1-tuple; a tuple or list as a tuple."""
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
-def _kernel(layer, params, name: str, trailing: tuple) -> tuple:
+def _kernel(layer: nn.Module, params: Params, name: str,
+            trailing: tuple[int | None, ...]) -> tuple[int, ...]:
     """The kernel's shape, checked against what the layer's attributes say its last axes are.
 
     Sizes are read from the trailing axes, so a layer stacked by ``nn.scan`` / ``nn.vmap``
@@ -46,13 +55,13 @@ def _kernel(layer, params, name: str, trailing: tuple) -> tuple:
 
 
 @builtin(nn.Dense)
-def _dense(layer, params):
+def _dense(layer: nn.Dense, params: Params) -> dict[str, TorchParam]:
     shape = _kernel(layer, params, "kernel", (None, layer.features))  # (in, features)
     return rules.linear(shape[-2], layer.features)
 
 
 @builtin(nn.DenseGeneral)
-def _dense_general(layer, params):
+def _dense_general(layer: nn.DenseGeneral, params: Params) -> dict[str, TorchParam]:
     features, axis = _tuple(layer.features), _tuple(layer.axis)  # kernel: (*batch, *in, *features)
     shape = _kernel(layer, params, "kernel", (None,) * len(axis) + features)
     n_out, n_in = len(features), len(axis)
@@ -60,14 +69,14 @@ def _dense_general(layer, params):
 
 
 @builtin(nn.Conv)
-def _conv(layer, params):
+def _conv(layer: nn.Conv, params: Params) -> dict[str, TorchParam]:
     size = _tuple(layer.kernel_size)  # kernel: (*kernel_size, in / groups, features)
     shape = _kernel(layer, params, "kernel", size + (None, layer.features))
     return rules.conv(shape[-2], layer.features, size)
 
 
 @builtin(nn.ConvTranspose)
-def _conv_transpose(layer, params):
+def _conv_transpose(layer: nn.ConvTranspose, params: Params) -> dict[str, TorchParam]:
     size = _tuple(layer.kernel_size)  # (*kernel_size, in, features), or (..., features, in) transposed
     trailing = (layer.features, None) if layer.transpose_kernel else (None, layer.features)
     shape = _kernel(layer, params, "kernel", size + trailing)
@@ -76,27 +85,27 @@ def _conv_transpose(layer, params):
 
 
 @builtin(nn.Embed)
-def _embed(layer, params):
+def _embed(layer: nn.Embed, params: Params) -> dict[str, TorchParam]:
     return rules.embedding(layer.num_embeddings, layer.features, "embedding")
 
 
 @builtin(nn.LayerNorm, nn.RMSNorm, nn.GroupNorm, nn.InstanceNorm)
-def _norm(layer, params):
+def _norm(layer: nn.Module, params: Params) -> dict[str, TorchParam]:
     return rules.affine(params, "scale", "bias")
 
 
 @builtin(nn.BatchNorm)
-def _batch_norm(layer, params):
+def _batch_norm(layer: nn.BatchNorm, params: Params) -> dict[str, TorchParam]:
     return {**rules.affine(params, "scale", "bias"), **rules.running_stats(params, "mean", "var")}
 
 
 @builtin(nn.PReLU)
-def _prelu(layer, params):
+def _prelu(layer: nn.PReLU, params: Params) -> dict[str, TorchParam]:
     return rules.prelu("negative_slope")
 
 
 @builtin(nn.MultiHeadDotProductAttention, nn.MultiHeadAttention, nn.SelfAttention)
-def _attention(layer, params):
+def _attention(layer: nn.MultiHeadDotProductAttention, params: Params) -> dict[str, TorchParam]:
     heads = layer.num_heads  # query/key/value kernels: (in, heads, head_dim); out: (heads, head_dim, out)
     query = _kernel(layer, params, "query/kernel", (None, heads, None))
     key = _kernel(layer, params, "key/kernel", (None, heads, query[-1]))
@@ -111,9 +120,9 @@ def _attention(layer, params):
 
 
 @builtin(nn.LSTMCell, nn.OptimizedLSTMCell)  # both name their gate layers ii ... and hi ...
-def _lstm(layer, params):
+def _lstm(layer: nn.LSTMCell | nn.OptimizedLSTMCell, params: Params) -> dict[str, TorchParam]:
     r = rules.Recurrent(4, _kernel(layer, params, "ii/kernel", (None, layer.features))[-2], layer.features)
-    out = {}
+    out: dict[str, TorchParam] = {}
     for gate in "ifgo":
         out.update({f"i{gate}/kernel": r.input_kernel(), f"h{gate}/kernel": r.hidden_kernel(),
                     f"h{gate}/bias": r.summed_bias()})
@@ -121,7 +130,7 @@ def _lstm(layer, params):
 
 
 @builtin(nn.GRUCell)
-def _gru(layer, params):
+def _gru(layer: nn.GRUCell, params: Params) -> dict[str, TorchParam]:
     # linen keeps torch's four biases apart where torch does: b_ir + b_hr in ir, b_in, b_hn
     r = rules.Recurrent(3, _kernel(layer, params, "ir/kernel", (None, layer.features))[-2], layer.features)
     out = {f"{p}/kernel": r.input_kernel() for p in ("ir", "iz", "in")}
@@ -132,20 +141,22 @@ def _gru(layer, params):
 
 
 @builtin(nn.SimpleCell)
-def _simple(layer, params):
+def _simple(layer: nn.SimpleCell, params: Params) -> dict[str, TorchParam]:
     r = rules.Recurrent(1, _kernel(layer, params, "i/kernel", (None, layer.features))[-2], layer.features)
     return {"i/kernel": r.input_kernel(), "i/bias": r.summed_bias(), "h/kernel": r.hidden_kernel()}
 
 
-def _names(key_path) -> tuple:
+def _names(key_path: Iterable[Any]) -> Path:
     return tuple(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k))) for k in key_path)
 
 
-def trace(model: nn.Module, key: jax.Array, example_inputs: tuple, call_kwargs: dict) -> tuple[list, dict]:
+def trace(model: nn.Module, key: jax.Array, example_inputs: tuple[Any, ...],
+          call_kwargs: Mapping[str, Any]) -> tuple[list[tuple[Path, nn.Module]], dict[str, Any]]:
     """Run ``model.init`` abstractly: the modules it called (by path) and the variables' shapes."""
-    modules: dict[tuple, nn.Module] = {}
+    modules: dict[Path, nn.Module] = {}
 
-    def record(next_fun, args, kwargs, context):
+    def record(next_fun: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+               context: InterceptorContext) -> Any:
         modules.setdefault(tuple(context.module.path), context.module)
         return next_fun(*args, **kwargs)
 
@@ -154,9 +165,12 @@ def trace(model: nn.Module, key: jax.Array, example_inputs: tuple, call_kwargs: 
     return list(modules.items()), unfreeze(shapes)
 
 
-def collect(model, key, example_inputs, call_kwargs) -> tuple[list, dict, tuple]:
+def collect(model: nn.Module, key: jax.Array, example_inputs: tuple[Any, ...],
+            call_kwargs: Mapping[str, Any]) -> tuple[list[tuple[Path, nn.Module]], dict[Path, Leaf],
+                                                     tuple[dict[str, Any], dict[Path, str]]]:
     modules, shapes = trace(model, key, example_inputs, call_kwargs)
-    leaves, full = {}, {}
+    leaves: dict[Path, Leaf] = {}
+    full: dict[Path, str] = {}
     for collection in COLLECTIONS:
         for key_path, struct in jax.tree_util.tree_flatten_with_path(shapes.get(collection, {}))[0]:
             names = _names(key_path)
@@ -165,29 +179,32 @@ def collect(model, key, example_inputs, call_kwargs) -> tuple[list, dict, tuple]
             if names in leaves:
                 raise ValueError(f"{path_name(names)!r} is both a parameter and a batch statistic; "
                                  f"reset_parameters cannot tell them apart")
-            leaves[names] = Leaf(jax.ShapeDtypeStruct(struct.shape, struct.dtype),
+            leaves[names] = Leaf(shape_struct(struct.shape, struct.dtype),
                                  path_name((collection,) + names))
             full[names] = collection
     return modules, leaves, (shapes, full)
 
 
-def initializers(model, example_inputs, call_kwargs, *, strict: bool, transformer: Any) -> dict[str, Any]:
+def initializers(model: nn.Module, example_inputs: tuple[Any, ...], call_kwargs: Mapping[str, Any], *,
+                 strict: bool, transformer: str | Iterable[str]) -> dict[str, Initializer]:
     modules, leaves, _ = collect(model, jax.random.key(0), example_inputs, call_kwargs)
     return {leaves[p].name: init for p, init in plan(modules, leaves, strict=strict, transformer=transformer).items()}
 
 
-def _signature(tree) -> dict:
+def _signature(tree: Any) -> dict[str, tuple[tuple[int, ...], np.dtype[Any]]]:
     return {path_name(_names(p)): (tuple(x.shape), jnp.dtype(x.dtype))
             for p, x in jax.tree_util.tree_flatten_with_path(unfreeze(tree))[0] if hasattr(x, "shape")}
 
 
-def reset(model, key, example_inputs, call_kwargs, variables, *, strict: bool, transformer: Any):
+def reset(model: nn.Module, key: jax.Array, example_inputs: tuple[Any, ...],
+          call_kwargs: Mapping[str, Any], variables: Any, *, strict: bool,
+          transformer: str | Iterable[str]) -> Any:
     modules, leaves, (shapes, collection_of) = collect(model, key, example_inputs, call_kwargs)
     values = draw(plan(modules, leaves, strict=strict, transformer=transformer), leaves, key)
     made = {c: shapes[c] for c in COLLECTIONS if c in shapes}
     by_name = {(collection_of[p],) + p: v for p, v in values.items()}
 
-    def fill(tree, prefix):
+    def fill(tree: Any, prefix: Path) -> Any:
         return jax.tree_util.tree_map_with_path(
             lambda kp, leaf: by_name.get(prefix + _names(kp), leaf), tree)
 

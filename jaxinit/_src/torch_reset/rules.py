@@ -15,29 +15,37 @@ hyperparameters from their layers and name their parameters.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, TypeAlias, TypeVar, overload
+
+import jax
 
 from jaxinit._src import torch_defaults as td
 from jaxinit._src.composite import Concat
 from jaxinit._src.initializers import normal, ones, zeros
+from jaxinit.typing import Initializer
 
 
 class TorchParam(NamedTuple):
     """A rule's answer for one parameter: its initializer, and the shape of the torch tensor it
     stands for (``nn.Transformer`` re-draws torch tensors with more than one dimension)."""
 
-    init: Any
+    init: Initializer
     torch_shape: tuple[int, ...]
 
 
-Rule = Callable[[Any, Mapping[str, Any]], Mapping[str, Any]]
+#: ``rule(layer, params) -> {relative path: initializer or TorchParam}``; ``params`` maps each
+#: parameter's path under the layer to its shape and dtype.
+Rule: TypeAlias = Callable[[Any, Mapping[str, jax.ShapeDtypeStruct]],
+                           Mapping[str, Initializer | TorchParam]]
+RuleT = TypeVar("RuleT", bound=Rule)
 
 _USER: dict[type, Rule] = {}
 _BUILTIN: dict[type, Rule] = {}
 
 
-def builtin(*layer_types: type) -> Callable[[Rule], Rule]:
-    def wrap(rule: Rule) -> Rule:
+def builtin(*layer_types: type) -> Callable[[RuleT], RuleT]:
+    def wrap(rule: RuleT) -> RuleT:
         for layer_type in layer_types:
             _BUILTIN[layer_type] = rule
         return rule
@@ -53,7 +61,15 @@ def type_name(layer_type: type) -> str:
     return f"{layer_type.__module__}.{layer_type.__qualname__}"
 
 
-def register_layer(layer_type: type, rule: Rule | None = None, *, like: type | None = None):
+@overload
+def register_layer(layer_type: type, rule: RuleT, *, like: None = None) -> RuleT: ...
+@overload
+def register_layer(layer_type: type, rule: None = None, *, like: type) -> Rule: ...
+@overload
+def register_layer(layer_type: type, rule: None = None, *,
+                   like: None = None) -> Callable[[RuleT], RuleT]: ...
+def register_layer(layer_type: type, rule: Rule | None = None, *,
+                   like: type | None = None) -> Rule | Callable[[Rule], Rule]:
     """Teach :func:`reset_parameters` a layer type: give its parameters' initializers.
 
     ``rule(layer, params)`` receives the layer and a dict from each parameter's path under the
@@ -93,40 +109,41 @@ def register_layer(layer_type: type, rule: Rule | None = None, *, like: type | N
 
 # -- the laws of torch's layers, by torch hyperparameters --------------------------------
 
-def _uniform(bound: float, torch_shape: tuple) -> TorchParam:
+def _uniform(bound: float, torch_shape: tuple[int, ...]) -> TorchParam:
     return TorchParam(td.symmetric(bound), tuple(torch_shape))
 
 
-def linear(in_features: int, out_features: int, kernel: str = "kernel", bias: str = "bias") -> dict:
+def linear(in_features: int, out_features: int, kernel: str = "kernel",
+           bias: str = "bias") -> dict[str, TorchParam]:
     """torch.nn.Linear(in_features, out_features): weight and bias U(+-1/sqrt(in_features))."""
     bound = 1.0 / math.sqrt(in_features)
     return {kernel: _uniform(bound, (out_features, in_features)), bias: _uniform(bound, (out_features,))}
 
 
-def conv(in_per_group: int, out_channels: int, kernel_size: tuple, kernel: str = "kernel",
-         bias: str = "bias") -> dict:
+def conv(in_per_group: int, out_channels: int, kernel_size: tuple[int, ...], kernel: str = "kernel",
+         bias: str = "bias") -> dict[str, TorchParam]:
     """torch.nn.ConvNd: weight (out, in/groups, *k); both U(+-1/sqrt(in/groups * prod(k)))."""
     bound = 1.0 / math.sqrt(in_per_group * math.prod(kernel_size))
     return {kernel: _uniform(bound, (out_channels, in_per_group, *kernel_size)),
             bias: _uniform(bound, (out_channels,))}
 
 
-def conv_transpose(in_channels: int, out_per_group: int, groups: int, kernel_size: tuple,
-                   kernel: str = "kernel", bias: str = "bias") -> dict:
+def conv_transpose(in_channels: int, out_per_group: int, groups: int, kernel_size: tuple[int, ...],
+                   kernel: str = "kernel", bias: str = "bias") -> dict[str, TorchParam]:
     """torch.nn.ConvTransposeNd: weight (in, out/groups, *k), whose fan_in is out/groups * prod(k)."""
     bound = 1.0 / math.sqrt(out_per_group * math.prod(kernel_size))
     return {kernel: _uniform(bound, (in_channels, out_per_group, *kernel_size)),
             bias: _uniform(bound, (out_per_group * groups,))}
 
 
-def embedding(num_embeddings: int, dim: int, table: str) -> dict:
+def embedding(num_embeddings: int, dim: int, table: str) -> dict[str, TorchParam]:
     """torch.nn.Embedding: N(0, 1)."""
     return {table: TorchParam(normal(0.0, 1.0), (num_embeddings, dim))}
 
 
-def affine(params: Mapping[str, Any], scale: str, bias: str) -> dict:
+def affine(params: Mapping[str, jax.ShapeDtypeStruct], scale: str, bias: str) -> dict[str, TorchParam]:
     """Norm layers' weight 1 and bias 0 (the torch tensor has the parameter's own shape)."""
-    out = {}
+    out: dict[str, TorchParam] = {}
     if scale in params:
         out[scale] = TorchParam(ones(), tuple(params[scale].shape))
     if bias in params:
@@ -134,9 +151,10 @@ def affine(params: Mapping[str, Any], scale: str, bias: str) -> dict:
     return out
 
 
-def running_stats(params: Mapping[str, Any], mean: str, var: str) -> dict:
+def running_stats(params: Mapping[str, jax.ShapeDtypeStruct], mean: str,
+                  var: str) -> dict[str, TorchParam]:
     """BatchNorm's running_mean 0 and running_var 1 (torch's reset_running_stats)."""
-    out = {}
+    out: dict[str, TorchParam] = {}
     if mean in params:
         out[mean] = TorchParam(zeros(), tuple(params[mean].shape))
     if var in params:
@@ -144,12 +162,12 @@ def running_stats(params: Mapping[str, Any], mean: str, var: str) -> dict:
     return out
 
 
-def prelu(name: str) -> dict:
+def prelu(name: str) -> dict[str, TorchParam]:
     """torch.nn.PReLU(): one slope, 0.25."""
     return {name: TorchParam(td.prelu(), (1,))}
 
 
-def attention(embed_dim: int, kdim: int, vdim: int, names: Mapping[str, str]) -> dict:
+def attention(embed_dim: int, kdim: int, vdim: int, names: Mapping[str, str]) -> dict[str, TorchParam]:
     """torch.nn.MultiheadAttention(embed_dim, kdim=, vdim=): see torch_defaults.multihead_attention.
 
     ``names`` maps ``query``, ``key``, ``value``, ``out`` (kernels) and ``query_bias``,
@@ -193,7 +211,7 @@ def check_attention(layer_name: str, embed_dim: int, projected: tuple[int, ...],
 class Recurrent:
     """torch.nn.RNN / LSTM / GRU with ``gates`` gates: every weight and bias U(+-1/sqrt(hidden))."""
 
-    def __init__(self, gates: int, input_size: int, hidden: int):
+    def __init__(self, gates: int, input_size: int, hidden: int) -> None:
         self.gates, self.input_size, self.hidden = gates, input_size, hidden
         self.bound = 1.0 / math.sqrt(hidden)
 

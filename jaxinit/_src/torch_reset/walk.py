@@ -13,7 +13,8 @@ import fnmatch
 import importlib
 import sys
 from collections import defaultdict
-from typing import Any, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, TypeAlias, cast
 
 import jax
 import jax.numpy as jnp
@@ -22,8 +23,10 @@ from jaxinit._src import torch_defaults as td
 from jaxinit._src import checks
 from jaxinit._src.torch_reset.rules import TorchParam, lookup, type_name
 from jaxinit._src.tree import path_key
+from jaxinit.typing import Initializer
 
-Path = tuple
+#: Where a layer or a parameter sits in the model: its attribute names and indices.
+Path: TypeAlias = tuple[Hashable, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,6 +35,12 @@ class Leaf:
 
     struct: jax.ShapeDtypeStruct
     name: str
+
+
+def shape_struct(shape: Sequence[int], dtype: Any) -> jax.ShapeDtypeStruct:
+    """``jax.ShapeDtypeStruct(shape, dtype)``, whose constructor jax leaves unannotated."""
+    make = cast(Callable[[Sequence[int], Any], jax.ShapeDtypeStruct], jax.ShapeDtypeStruct)
+    return make(shape, dtype)
 
 
 _FRAMEWORKS = (("flax.nnx", "nnx_layers"), ("flax.linen", "linen_layers"), ("equinox", "equinox_layers"))
@@ -63,21 +72,24 @@ def framework_of(model: Any) -> str:
 def resolve_key(key: Any) -> jax.Array:
     """A JAX key, or an ``nnx.Rngs`` (its ``params`` stream, or ``default``)."""
     nnx = sys.modules.get("flax.nnx")
+    resolved: jax.Array
     if nnx is not None and isinstance(key, nnx.Rngs):
         streams = [name for name in ("params", "default") if name in key]
         if not streams:
             raise TypeError(f"`key` is an nnx.Rngs without a 'params' or 'default' stream "
                             f"(it has {sorted(dict(key.items()))}); pass nnx.Rngs(params=seed) or a JAX key")
-        return key.params()
+        resolved = key.params()
+        return resolved
     checks.key(key)
-    return key
+    resolved = key
+    return resolved
 
 
 def path_name(path: Path) -> str:
     return "/".join(str(p) for p in path)
 
 
-def _globs(transformer: Any) -> tuple[str, ...]:
+def _globs(transformer: str | Iterable[str]) -> tuple[str, ...]:
     if isinstance(transformer, str):
         return (transformer,)
     try:
@@ -90,7 +102,7 @@ def _globs(transformer: Any) -> tuple[str, ...]:
     return globs
 
 
-def _check_answer(layer: Any, answer: Any) -> Mapping[str, Any]:
+def _check_answer(layer: Any, answer: object) -> Mapping[str, Initializer | TorchParam]:
     if not isinstance(answer, Mapping):
         raise TypeError(f"the rule for {type_name(type(layer))} must return a dict from parameter "
                         f"paths to initializers, got {answer!r}")
@@ -103,7 +115,7 @@ def _check_answer(layer: Any, answer: Any) -> Mapping[str, Any]:
 
 
 def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, strict: bool = True,
-         transformer: Any = ()) -> dict[Path, Any]:
+         transformer: str | Iterable[str] = ()) -> dict[Path, Initializer]:
     """The initializer of every covered parameter, by path."""
     modules = sorted(modules, key=lambda m: len(m[0]))  # outer layers first
     for _, layer in modules:
@@ -113,7 +125,7 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
         for depth in range(len(path)):
             under[path[:depth]].append(path)
 
-    covered: dict[Path, Any] = {}
+    covered: dict[Path, Initializer | TorchParam] = {}
     for mpath, layer in modules:
         rule = lookup(type(layer))
         if rule is None:
@@ -157,11 +169,12 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
                 for p in under.get(root, ()):
                     if p in covered:
                         covered[p] = _xavier(covered[p], p)
-    unwrap = lambda init: init.init if isinstance(init, TorchParam) else init  # noqa: E731
+    def unwrap(init: Initializer | TorchParam) -> Initializer:
+        return init.init if isinstance(init, TorchParam) else init
     return {p: unwrap(covered[p]) for p in leaves if p in covered}  # in the model's order
 
 
-def _xavier(init: Any, path: Path) -> Any:
+def _xavier(init: Initializer | TorchParam, path: Path) -> TorchParam:
     """``nn.Transformer``'s post-construction re-draw: xavier_uniform on torch tensors of 2+ dims."""
     if not isinstance(init, TorchParam):
         raise ValueError(f"{path_name(path)!r} is inside a `transformer` layer, but its rule gave a plain "
@@ -172,7 +185,7 @@ def _xavier(init: Any, path: Path) -> Any:
     return init
 
 
-def check_concrete(initializers: Mapping[Path, Any], abstract: Iterable[Path]) -> None:
+def check_concrete(initializers: Mapping[Path, Initializer], abstract: Iterable[Path]) -> None:
     """An abstract model (``nnx.eval_shape``, ``eqx.filter_eval_shape``) must come out whole:
     every array it holds without a value must be one that the reset makes."""
     left = [path_name(p) for p in abstract if p not in initializers]
@@ -183,9 +196,10 @@ def check_concrete(initializers: Mapping[Path, Any], abstract: Iterable[Path]) -
                          f"(for example nnx.RNN(cell, rngs=False))")
 
 
-def draw(initializers: Mapping[Path, Any], leaves: Mapping[Path, Leaf], key: jax.Array) -> dict[Path, jax.Array]:
+def draw(initializers: Mapping[Path, Initializer], leaves: Mapping[Path, Leaf],
+         key: jax.Array) -> dict[Path, jax.Array]:
     """New values: each parameter drawn with ``path_key(key, its name)``, in its own dtype."""
-    out = {}
+    out: dict[Path, jax.Array] = {}
     for path, init in initializers.items():
         leaf = leaves[path]
         try:

@@ -4,6 +4,7 @@ import pytest
 
 # Catch accidental upcasting inside the library (as equinox's test-suite does).
 jax.config.update("jax_numpy_dtype_promotion", "strict")
+jax.config.update("jax_numpy_rank_promotion", "raise")  # no silent broadcasting (as equinox tests)
 
 KS_SAMPLES = (256, 512)  # 131072 draws: a 5 % scale error gives p << 1e-4
 

@@ -241,7 +241,7 @@ def test_linen_unknown_module_and_strict_false(key):
     class Scaled(nn.Module):
         @nn.compact
         def __call__(self, x):
-            return nn.Dense(3)(x) * self.param("gain", nn.initializers.ones, (3,))
+            return nn.Dense(3)(x) * self.param("gain", nn.initializers.ones, (3,))[None]
 
     x = jnp.ones((1, 4))
     with pytest.raises(ValueError, match=r"\.Scaled \(parameters gain\)"):

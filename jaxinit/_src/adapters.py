@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from jaxinit._src.export import public
+
 from collections.abc import Callable
 
 import jax
@@ -9,6 +11,7 @@ import jax
 from jaxinit.typing import DTypeLike, Initializer, ShapeLike
 
 
+@public("jaxinit")
 def to_haiku(init: Initializer) -> Callable[[ShapeLike, DTypeLike], jax.Array]:
     """A Haiku initializer ``(shape, dtype) -> array`` that draws ``hk.next_rng_key()``.
 

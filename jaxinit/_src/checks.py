@@ -47,7 +47,7 @@ def _is_nnx_rngs(value: Any) -> bool:
 
 
 def _default_key_data_shape() -> tuple[int, ...]:
-    impl = jax.config.jax_default_prng_impl
+    impl: str = config("jax_default_prng_impl")
     if impl not in _KEY_DATA_SHAPES:
         _KEY_DATA_SHAPES[impl] = jax.eval_shape(lambda: jax.random.PRNGKey(0)).shape
     return _KEY_DATA_SHAPES[impl]
@@ -74,7 +74,7 @@ def key(value: Any, name: str = "key") -> None:
             if shape == expected:
                 return
             raise TypeError(f"`{name}` is raw uint32 key data of shape {shape}, but the default PRNG "
-                            f"implementation ({jax.config.jax_default_prng_impl}) uses shape "
+                            f"implementation ({config('jax_default_prng_impl')}) uses shape "
                             f"{expected}; pass a typed key (jax.random.key(seed), or "
                             f"jax.random.wrap_key_data(data, impl=...))")
         what = f"{jnp.dtype(dtype).name}{list(shape)}"
@@ -191,7 +191,7 @@ def dtype(value: Any, name: str = "dtype") -> np.dtype | None:
     if value is None:
         return None
     try:
-        result = jnp.dtype(value)
+        result: np.dtype[Any] = jnp.dtype(value)
     except TypeError:
         raise TypeError(f"`{name}` must be a dtype, got {value!r}") from None
     canonical = jax.dtypes.canonicalize_dtype(result)
@@ -213,5 +213,10 @@ def initializer_dtype(name: str, random: bool, dtype: np.dtype[Any]) -> None:
         raise TypeError(f"{name}: unsupported dtype {dtype.name}")
 
 
-def default_float() -> np.dtype:
-    return jnp.dtype(jnp.float64 if jax.config.jax_enable_x64 else jnp.float32)
+def default_float() -> np.dtype[Any]:
+    return np.dtype(np.float64 if config("jax_enable_x64") else np.float32)
+
+
+def config(name: str) -> Any:
+    """A JAX configuration value (``jax.config`` declares its options dynamically)."""
+    return getattr(jax.config, name)

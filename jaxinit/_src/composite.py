@@ -16,6 +16,7 @@ from typing import TypeAlias
 import jax
 import jax.numpy as jnp
 
+from jaxinit._src.export import public
 from jaxinit._src import checks
 from jaxinit._src.initializer import Initializer
 from jaxinit._src.laws import Constant, Distribution
@@ -25,6 +26,7 @@ from jaxinit.typing import DTypeLike, KeyArray, Shape, ShapeLike
 Index: TypeAlias = tuple[int | slice | EllipsisType, ...]
 
 
+@public("jaxinit.torch_defaults")
 def laws(init: Initializer | Concat | ZeroRow, shape: ShapeLike) -> list[tuple[Index, Distribution]]:
     """The laws ``init`` draws for ``shape``, as ``(index, Distribution)`` pairs.
 
@@ -50,6 +52,7 @@ def _check_part(name: str, init: object) -> None:
                         f"such as jaxinit.uniform(...)), got {init!r}")
 
 
+@public("jaxinit.torch_defaults")
 @dataclasses.dataclass(frozen=True, init=False)
 class Concat:
     """Parts drawn by different initializers, side by side along ``axis``.
@@ -115,6 +118,7 @@ class Concat:
         return jnp.concatenate(pieces, axis=axis)
 
 
+@public("jaxinit.torch_defaults")
 @dataclasses.dataclass(frozen=True)
 class ZeroRow:
     """``init``'s values with row ``index`` (along axis 0) set to zero: torch's ``Embedding`` and

@@ -28,7 +28,7 @@ import collections
 import functools
 import math
 import threading
-from typing import Any, Hashable
+from typing import Any, Callable, Hashable, cast
 
 import jax
 import jax.numpy as jnp
@@ -42,6 +42,8 @@ from jaxinit._src.laws import Distribution
 from jaxinit._src.representable import check_finite, compute_dtype
 
 Family = type[Distribution]
+#: A key as the initializer accepts it: a typed key, or raw uint32 key data (JAX or NumPy).
+Key = jax.Array | np.ndarray[Any, Any]
 
 # Eager calls of elementwise laws up to CHUNKED_MAX elements are made from chunks of CHUNK
 # elements (SMALL_CHUNK for arrays of up to 4 small chunks: biases, small kernels).
@@ -56,7 +58,7 @@ COMPILE_AFTER = 3
 HOST_PLATFORMS = ("cpu",)
 
 
-def draw(law: Distribution, key: jax.Array, shape: tuple[int, ...], dtype: np.dtype[Any],
+def draw(law: Distribution, key: Key, shape: tuple[int, ...], dtype: np.dtype[Any],
          sharding: jax.sharding.Sharding | None, axes: FanAxes) -> jax.Array:
     """Sample ``law`` into an array: pick the tier, pass the law's numbers dynamically."""
     family = type(law)
@@ -69,8 +71,9 @@ def draw(law: Distribution, key: jax.Array, shape: tuple[int, ...], dtype: np.dt
             EAGER_CALLS.count((family, static, shape, dtype)) < COMPILE_AFTER:
         return _draw_chunked(key, numbers, family, static, shape, dtype)
     with shardings.mesh_context(sharding, tracing=not eager):
-        return _kernel(key, numbers, family=family, static=static, shape=shape, dtype=dtype,
-                       sharding=sharding)
+        out: jax.Array = _kernel(key, numbers, family=family, static=static, shape=shape,
+                                 dtype=dtype, sharding=sharding)
+        return out
 
 
 def use_chunks(family: Family, shape: tuple[int, ...], sharding: jax.sharding.Sharding | None) -> bool:
@@ -110,10 +113,10 @@ EAGER_CALLS = CallCounter()
 
 def compiled_programs() -> tuple[int, int]:
     """How many exact-shape kernels and chunk kernels are compiled (for tests and benchmarks)."""
-    return _kernel._cache_size(), _chunk_kernel._cache_size()
+    return getattr(_kernel, "_cache_size")(), getattr(_chunk_kernel, "_cache_size")()
 
 
-def _opaque(key: jax.Array, numbers: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
+def _opaque(key: Key, numbers: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
     """The key's two words and the law's numbers, hidden from XLA's constant folding.
 
     Inside an outer jit a captured key and the numbers arrive as constants; XLA would then
@@ -121,11 +124,13 @@ def _opaque(key: jax.Array, numbers: tuple[Any, ...]) -> tuple[Any, tuple[Any, .
     or fold the numbers into the arithmetic in another order than at run time. The barrier
     keeps eager == jit bit for bit.
     """
-    return lax.optimization_barrier((sampling.key_words(key), numbers))
+    barrier = cast(Callable[[Any], tuple[Any, tuple[Any, ...]]], lax.optimization_barrier)
+    words = sampling.key_words(cast(jax.Array, key))  # traced here: a jax array, even from NumPy
+    return barrier((words, numbers))
 
 
 @functools.partial(jax.jit, static_argnames=("family", "static", "shape", "dtype", "sharding"))
-def _kernel(key: jax.Array, numbers: tuple[Any, ...], *, family: Family, static: tuple[Any, ...],
+def _kernel(key: Key, numbers: tuple[Any, ...], *, family: Family, static: tuple[Any, ...],
             shape: tuple[int, ...], dtype: np.dtype[Any],
             sharding: jax.sharding.Sharding | None) -> jax.Array:
     words, numbers = _opaque(key, numbers)
@@ -134,7 +139,8 @@ def _kernel(key: jax.Array, numbers: tuple[Any, ...], *, family: Family, static:
         # as for an Auto mesh; the result carries `sharding` in its type.
         body = functools.partial(_sample, family=family, static=static, shape=shape,
                                  dtype=dtype, sharded=True)
-        return jax.sharding.auto_axes(body, out_sharding=sharding)(words, numbers)
+        out: jax.Array = jax.sharding.auto_axes(body, out_sharding=sharding)(words, numbers)
+        return out
     return shardings.place(_sample(words, numbers, family=family, static=static, shape=shape,
                                    dtype=dtype, sharded=sharding is not None), sharding)
 
@@ -171,7 +177,7 @@ def _blocked(words: Any, numbers: tuple[Any, ...], family: Family, static: tuple
 
 
 @functools.partial(jax.jit, static_argnames=("family", "static", "dtype", "size"))
-def _chunk_kernel(key: jax.Array, numbers: tuple[Any, ...], start_hi: Any, start_lo: Any, *,
+def _chunk_kernel(key: Key, numbers: tuple[Any, ...], start_hi: Any, start_lo: Any, *,
                   family: Family, static: tuple[Any, ...], dtype: np.dtype[Any],
                   size: int = CHUNK) -> jax.Array:
     """Elements ``start .. start + size - 1`` of any array drawn from this law: one compiled
@@ -181,14 +187,14 @@ def _chunk_kernel(key: jax.Array, numbers: tuple[Any, ...], start_hi: Any, start
     return _elementwise(words, numbers, family, static, index, dtype)
 
 
-def lower_chunk(key: jax.Array, law: Distribution, dtype: np.dtype[Any]) -> Any:
+def lower_chunk(key: Key, law: Distribution, dtype: np.dtype[Any]) -> Any:
     """The chunk kernel of ``law`` lowered for ``dtype`` (to inspect its compiled program)."""
     static, numbers = law.pack((1,), dtype, FanAxes())
     return _chunk_kernel.lower(key, numbers, np.uint32(0), np.uint32(0), family=type(law),
                                static=static, dtype=dtype)
 
 
-def _draw_chunked(key: jax.Array, numbers: tuple[Any, ...], family: Family,
+def _draw_chunked(key: Key, numbers: tuple[Any, ...], family: Family,
                   static: tuple[Any, ...], shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
     """The same values as ``_kernel``, cut from fixed-size chunks (eager calls only).
 
@@ -199,18 +205,20 @@ def _draw_chunked(key: jax.Array, numbers: tuple[Any, ...], family: Family,
     """
     n = math.prod(shape)
     size = SMALL_CHUNK if n <= 4 * SMALL_CHUNK else CHUNK
-    chunks = [_chunk_kernel(key, numbers, np.uint32(start >> 32), np.uint32(start & 0xFFFFFFFF),
+    chunks: list[jax.Array] = [_chunk_kernel(key, numbers, np.uint32(start >> 32), np.uint32(start & 0xFFFFFFFF),
                             family=family, static=static, dtype=dtype, size=size)
               for start in range(0, n, size)]
     (device,) = chunks[0].devices()
     if device.platform not in HOST_PLATFORMS:
-        return _assemble(chunks, shape=shape)
+        assembled: jax.Array = _assemble(chunks, shape=shape)
+        return assembled
     host = np.empty(len(chunks) * size, dtype)
     for k, chunk in enumerate(chunks):
         host[k * size:(k + 1) * size] = np.asarray(chunk)
     out = host[:n].reshape(shape)
-    default = jax.config.jax_default_device or jax.devices()[0]
-    return jax.device_put(out, None if device == default else device)
+    default = checks.config("jax_default_device") or jax.devices()[0]
+    placed: jax.Array = jax.device_put(out, None if device == default else device)
+    return placed
 
 
 @functools.partial(jax.jit, static_argnames=("shape",))

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import jax
 import numpy as np
 
+from jaxinit._src.export import public
 from jaxinit._src import checks
 from jaxinit.typing import Axes, Layout, Nonlinearity, RealLike, Shape, ShapeLike
 
@@ -20,6 +21,7 @@ FAN_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 LAYOUTS = ("flax", "jax", "torch")
 
 
+@public("jaxinit")
 def calculate_gain(nonlinearity: Nonlinearity, param: RealLike | None = None) -> float:
     r"""The recommended gain for a nonlinearity, as a Python float.
 
@@ -102,6 +104,8 @@ class FanAxes:
             if in_axis is not None or out_axis is not None:
                 raise ValueError(f"pass either `layout` or `in_axis`/`out_axis`, not both; got "
                                  f"layout={layout!r}, in_axis={in_axis!r}, out_axis={out_axis!r}")
+            if layout != "torch":  # "flax" and "jax" name the default: the same axes, equal values
+                layout = None
         default_in, default_out = (1, 0) if layout == "torch" else (-2, -1)
         axes = cls(_axes_tuple("in_axis", default_in if in_axis is None else in_axis),
                    _axes_tuple("out_axis", default_out if out_axis is None else out_axis),
@@ -217,6 +221,7 @@ def _shape_of(shape_or_array: ShapeLike | jax.Array | np.ndarray[Any, Any]) -> S
     return checks.shape(shape_or_array)
 
 
+@public("jaxinit")
 def calculate_fan_in_and_fan_out(shape_or_array: ShapeLike | jax.Array | np.ndarray[Any, Any], *,
                                  layout: Layout | None = None, in_axis: Axes | None = None,
                                  out_axis: Axes | None = None,
@@ -253,6 +258,7 @@ def fan_for_mode(fan_in: float, fan_out: float, mode: str) -> float:
     return math.sqrt(fan_in * fan_out)
 
 
+@public("jaxinit")
 def calculate_correct_fan(shape_or_array: ShapeLike | jax.Array | np.ndarray[Any, Any],
                           mode: Literal["fan_in", "fan_out"], *, layout: Layout | None = None,
                           in_axis: Axes | None = None, out_axis: Axes | None = None,

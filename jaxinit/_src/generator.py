@@ -8,6 +8,7 @@ from typing import Any, SupportsIndex
 import jax
 import numpy as np
 
+from jaxinit._src.export import public
 from jaxinit._src import checks
 
 # torch.manual_seed's range: a negative seed s stands for s + 2**64.
@@ -35,6 +36,7 @@ def seed_key(seed: SupportsIndex) -> jax.Array:
     return key
 
 
+@public("jaxinit")
 class Generator:
     """The ``torch.Generator`` analogue: a seeded, stateful source of fresh JAX keys.
 
@@ -97,6 +99,7 @@ class Generator:
 default_generator: Generator = Generator(0)
 
 
+@public("jaxinit.inplace")
 def manual_seed(seed: int) -> Generator:
     """Seed the default generator that ``jaxinit.inplace`` uses when no generator is given."""
     return default_generator.manual_seed(seed)

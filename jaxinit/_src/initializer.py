@@ -142,7 +142,7 @@ class Initializer:
         self._resolve_dtype(dtype)
         return self._recipe.law(self._hyper, checked, self._axes)
 
-    def __call__(self, key: KeyArray, shape: ShapeLike, dtype: DTypeLike = None,
+    def __call__(self, key: KeyArray | np.ndarray[Any, Any], shape: ShapeLike, dtype: DTypeLike = None,
                  out_sharding: ShardingLike = None) -> jax.Array:
         checked = checks.shape(shape)
         resolved = self._resolve_dtype(dtype)
@@ -155,5 +155,5 @@ class Initializer:
                 self._recipe.law(self._hyper, checked, self._axes)  # still reject a wrong rank
             return jnp.zeros(checked, resolved, device=sharding)
         law = self._recipe.law(self._hyper, checked, self._axes)
-        shardings.warn_whole_matrix(self.name, law.family, checked, resolved, sharding)
+        shardings.warn_whole_matrix(self.name, law.whole_matrix, checked, resolved, sharding)
         return engine.draw(law, key, checked, resolved, sharding, self._axes)

@@ -14,7 +14,9 @@ import numpy as np
 
 from jaxinit._src import checks
 from jaxinit._src.export import public
-from jaxinit._src.fans import FAN_MODES, NONLINEARITIES, FanAxes, fan_for_mode, leaky_relu_gain
+from jaxinit._src.fans import (
+    FAN_MODES, NONLINEARITIES, FanAxes, calculate_gain, fan_for_mode, leaky_relu_gain,
+)
 from jaxinit._src.initializer import Hyper, Initializer, Recipe
 from jaxinit._src.laws import (
     Constant, DeltaOrthogonal, Dirac, Distribution, Eye, Normal, Orthogonal, Sparse, Triangular,
@@ -45,7 +47,7 @@ def _sqrt(x: Any) -> Any:
     return jnp.sqrt(x) if checks.is_tracer(x) else math.sqrt(x)
 
 
-def _nonzero_fan(fan: float, mode: str, shape: tuple) -> float:
+def _nonzero_fan(fan: float, mode: str, shape: Shape) -> float:
     if fan == 0:
         raise ValueError(f"{mode} is 0 for shape {shape}; the law's scale is undefined")
     return fan
@@ -70,11 +72,11 @@ AXES_DOC = """
 """
 
 
-def _shared_doc(text: str):
+def _shared_doc(text: str) -> Callable[[F], F]:
     """Append a shared paragraph to a factory's docstring."""
-    def wrap(factory):
-        factory.__doc__ = factory.__doc__.rstrip() + "\n" + text
-        return factory
+    def wrap(fn: F) -> F:
+        fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n" + text
+        return fn
     return wrap
 
 
@@ -389,13 +391,14 @@ def xavier_normal(gain: RealLike = 1.0, *, layout: Layout | None = None, in_axis
                  FanAxes.make(layout, in_axis, out_axis, batch_axis))
 
 
-def _kaiming_std(h, shape, axes):
-    fan = fan_for_mode(*axes.fans(shape), h["mode"])
+def _kaiming_std(h: Hyper, shape: Shape, axes: FanAxes) -> Any:
+    fan_in, fan_out = axes.fans(shape)
+    fan = fan_for_mode(fan_in, fan_out, h["mode"])
     nonlinearity, a = h["nonlinearity"], h["a"]
+    gain: Any
     if nonlinearity == "leaky_relu" and checks.is_tracer(a):
         gain = jnp.sqrt(2.0 / (1.0 + a ** 2))
     else:
-        from jaxinit._src.fans import calculate_gain
         gain = calculate_gain(nonlinearity, a if nonlinearity == "leaky_relu" else None)
     return gain / _sqrt(_nonzero_fan(fan, h["mode"], shape))
 
@@ -415,7 +418,7 @@ def _kaiming_normal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
 _KAIMING_NORMAL = Recipe("kaiming_normal", _kaiming_normal_law, fan_based=True)
 
 
-def _kaiming_hyper(a, mode, nonlinearity) -> dict:
+def _kaiming_hyper(a: RealLike, mode: str, nonlinearity: str) -> dict[str, Any]:
     checks.choice("mode", mode, ("fan_in", "fan_out"))
     checks.choice("nonlinearity", nonlinearity, NONLINEARITIES)
     a = checks.real("a", a)
@@ -544,7 +547,7 @@ def eye(*, gain: RealLike = 1.0, dtype: DTypeLike = None) -> Initializer:
     return Initializer(_EYE, {"gain": checks.real("gain", gain)}, dtype)
 
 
-def _conv_channels(name: str, shape: tuple, axes: FanAxes) -> tuple[int, int]:
+def _conv_channels(name: str, shape: Shape, axes: FanAxes) -> tuple[int, int]:
     in_axes, out_axes, batch_axes = axes.resolve(len(shape))
     spatial_dims = len(shape) - len(batch_axes) - len(in_axes) - len(out_axes)
     if spatial_dims not in (1, 2, 3) or len(shape) - len(batch_axes) not in (3, 4, 5):

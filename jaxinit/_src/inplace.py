@@ -17,6 +17,7 @@ import numpy as np
 from jaxinit._src import checks, initializers
 from jaxinit._src.generator import resolve_key
 from jaxinit._src.initializer import Initializer
+from jaxinit._src.laws import Constant
 from jaxinit._src.representable import constant_value
 
 T = TypeVar("T")
@@ -67,7 +68,7 @@ def _numpy_values(tensor: np.ndarray, init: Initializer, generator: Any) -> Any:
         return np.asarray(_draw(tensor.shape, dtype, init, generator))
     if not init.random:
         law = init.distribution(tensor.shape)
-        if law.family == "constant":
+        if isinstance(law, Constant):
             return constant_value(law.value, dtype)
         return np.asarray(_draw(tensor.shape, canonical, init, generator)).astype(dtype)  # 0s and 1s
     try:

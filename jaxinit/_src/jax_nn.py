@@ -59,7 +59,7 @@ _AXES_DOC = """
 
 def _doc(text: str) -> Callable[[F], F]:
     def wrap(fn: F) -> F:
-        fn.__doc__ = fn.__doc__.rstrip() + "\n" + text
+        fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n" + text
         return fn
     return wrap
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
 
 import jax
 import jax.numpy as jnp
@@ -33,9 +33,29 @@ Real = float | jax.Array
 Packed = tuple[tuple[Any, ...], tuple[Any, ...]]
 
 
+class _ByFamily(type):
+    """``Distribution("uniform", low=0.0, high=1.0)`` builds the family named by its first
+    argument (the spelling of ``family`` and ``params``); a family class builds itself."""
+
+    if not TYPE_CHECKING:  # type checkers see each class's own constructor
+        def __call__(cls, *args, **kwargs):
+            by_family = len(args) == 1 and isinstance(args[0], str) and args[0] == getattr(
+                cls, "family", None)  # Uniform("uniform", low=..., high=...), as type(law)(...)
+            if cls is not Distribution and not by_family:
+                return super().__call__(*args, **kwargs)
+            if len(args) != 1:
+                raise TypeError(f"Distribution(family, **params) takes the family's name and its "
+                                f"parameters by keyword, got {len(args)} positional arguments")
+            by_name = {family.family: family for family in FAMILIES}
+            if args[0] not in by_name:
+                raise ValueError(f"`family` must be one of {', '.join(map(repr, by_name))}, "
+                                 f"got {args[0]!r}")
+            return by_name[args[0]](**kwargs)
+
+
 @public("jaxinit")
 @dataclasses.dataclass(frozen=True)
-class Distribution:
+class Distribution(metaclass=_ByFamily):
     """The law of the values an initializer produces for one shape.
 
     ``init.distribution(shape)`` returns one of these families; its parameters are typed
@@ -58,7 +78,8 @@ class Distribution:
     :class:`Sparse`              ``sparsity``, ``std``, ``zeros_per_input``
     ============================ ==================================================
 
-    ``family`` is the family's name (``"uniform"`` ...), ``params`` its parameters as a dict.
+    ``family`` is the family's name (``"uniform"`` ...), ``params`` its parameters as a dict;
+    ``Distribution(family, **params)`` builds the family by name.
 
     >>> import jaxinit
     >>> jaxinit.kaiming_uniform(nonlinearity="relu").distribution((600, 10))
@@ -123,6 +144,11 @@ class Distribution:
         raise NotImplementedError
 
 
+def _fixed(value: Real) -> TypeGuard[float]:
+    """A law parameter that is a number (not a tracer: no hyperparameter is vmapped)."""
+    return checks.is_concrete(value)
+
+
 def _bounded(x: jax.Array, numbers: tuple[Any, ...], dtype: np.dtype[Any]) -> jax.Array:
     """``x`` cast into ``dtype`` inside the law's bounds, the last two numbers."""
     return sampling.cast_inside(x, numbers[-2], numbers[-1], dtype)
@@ -147,7 +173,7 @@ class Uniform(Distribution):
     def pack(self, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         low, high, compute = self.low, self.high, compute_dtype(dtype)
         bounds = interval(self, low, high, dtype)
-        if checks.is_concrete(low) and checks.is_concrete(high):
+        if _fixed(low) and _fixed(high):
             form, affine = sampling.affine(low, high - low, high - low, compute)
             return (form,), (*affine, *bounds)
         low, high = as_compute(low, compute), as_compute(high, compute)
@@ -175,7 +201,7 @@ class Normal(Distribution):
 
     def pack(self, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         mean, std, compute = self.mean, self.std, compute_dtype(dtype)
-        if checks.is_concrete(mean) and checks.is_concrete(std):
+        if _fixed(mean) and _fixed(std):
             check_reach(self, abs(mean) + 8.0 * std, dtype)
             form, affine = sampling.affine(mean, std * math.sqrt(2.0), 0.0, compute)
             return (form,), affine
@@ -212,6 +238,7 @@ class TruncatedNormal(Distribution):
     def pack(self, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         mean, std, low, high, compute = self.mean, self.std, self.low, self.high, compute_dtype(dtype)
         bounds = interval(self, low, high, dtype)
+        constants: tuple[Any, ...]
         static, constants = sampling.truncnorm_plan(mean, std, low, high, compute)
         if static[0] == "general":
             mean, std = as_compute(mean, compute), as_compute(std, compute)
@@ -258,7 +285,7 @@ class Triangular(Distribution):
         """(low, high) rounded inwards, the centre and the half-width, in the compute dtype."""
         low, high, compute = self.low, self.high, compute_dtype(dtype)
         bounds = interval(self, low, high, dtype)
-        if checks.is_tracer(low) or checks.is_tracer(high):
+        if not (_fixed(low) and _fixed(high)):
             low, high = as_compute(low, compute), as_compute(high, compute)
             return (), (low, high, low / 2 + high / 2, high / 2 - low / 2, *bounds)  # no overflow
         centre, half = (low + high) / 2, (high - low) / 2  # Python floats: exact enough, no overflow

@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from jaxinit._src.laws import Distribution
 
 
+def largest(dtype: np.dtype[Any]) -> float:
+    """The largest finite value of a float dtype (bfloat16 and float8 too)."""
+    return float(jnp.finfo(dtype).max)  # type: ignore[no-untyped-call]  # jax's finfo is unannotated
+
+
 def compute_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     """The dtype the kernel computes ``dtype`` values in."""
     return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
@@ -34,7 +39,7 @@ def as_compute(value: Any, compute: np.dtype[Any]) -> Any:
 
 def check_reach(law: Distribution, reach: Any, dtype: np.dtype[Any]) -> None:
     """No silent inf: the values the law takes must fit in the requested float dtype."""
-    limit = float(jnp.finfo(dtype).max)
+    limit = largest(dtype)
     if checks.is_concrete(reach) and reach > limit:
         raise ValueError(f"the law {law} reaches {reach:g}, beyond the largest finite {dtype.name} "
                          f"({limit:g}); use a wider dtype")
@@ -47,7 +52,7 @@ def check_finite(law: Distribution, numbers: tuple[Any, ...], dtype: np.dtype[An
     compute = compute_dtype(dtype)
     raise ValueError(f"the law {law} needs intermediate values beyond the {compute.name} range "
                      f"in which jaxinit computes {dtype.name} values (a std or gain larger than "
-                     f"{float(jnp.finfo(compute).max):g}); rescale it, or use float64 with "
+                     f"{largest(compute):g}); rescale it, or use float64 with "
                      f"jax_enable_x64")
 
 

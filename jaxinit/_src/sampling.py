@@ -276,7 +276,7 @@ def bounds_in(low: float, high: float, dtype: DTypeLike) -> tuple[np.ndarray[Any
     return tuple(out)
 
 
-def truncnorm_plan(mean: Hyper, std: Hyper, low: Hyper, high: Hyper,
+def truncnorm_plan(mean: Real, std: Real, low: Real, high: Real,
                    compute_dtype: DTypeLike) -> tuple[tuple[str, str], tuple[np.ndarray[Any, Any], ...]]:
     """The algorithm (a static regime name) and the per-law constants for a truncated normal.
 
@@ -300,6 +300,8 @@ def truncnorm_plan(mean: Hyper, std: Hyper, low: Hyper, high: Hyper,
     if (isinstance(mean, jax.core.Tracer) or isinstance(std, jax.core.Tracer)
             or isinstance(low, jax.core.Tracer) or isinstance(high, jax.core.Tracer)):
         return ("general", ""), ()
+    # not traced: the factories made them Python floats
+    mean, std, low, high = (cast(float, v) for v in (mean, std, low, high))
     from scipy import special  # float64 reference implementations, only for constants
 
     with np.errstate(over="ignore", divide="ignore"):

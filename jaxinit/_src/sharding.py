@@ -23,7 +23,6 @@ from jaxinit.typing import Shape, ShardingLike
 
 # Laws that need the whole matrix at once (QR, a sort along the output axis): above this many
 # elements, building it on every device of a sharded output is worth a warning.
-WHOLE_MATRIX_FAMILIES = ("orthogonal", "delta_orthogonal", "sparse")
 WHOLE_MATRIX_WARN_ELEMENTS = 2 ** 24
 
 
@@ -90,9 +89,10 @@ def place(out: jax.Array, sharding: Sharding | None) -> jax.Array:
     return constrain(out, sharding)
 
 
-def warn_whole_matrix(name: str, family: str, shape: Shape, dtype: np.dtype[Any],
+def warn_whole_matrix(name: str, whole_matrix: bool, shape: Shape, dtype: np.dtype[Any],
                       sharding: Sharding | None) -> None:
-    if sharding is None or family not in WHOLE_MATRIX_FAMILIES:
+    """``whole_matrix``: the law needs the whole matrix at once (``Distribution.whole_matrix``)."""
+    if sharding is None or not whole_matrix:
         return
     if math.prod(shape) >= WHOLE_MATRIX_WARN_ELEMENTS and not sharding.is_fully_replicated:
         mib = math.prod(shape) * max(np.dtype(dtype).itemsize, 4) / 2 ** 20

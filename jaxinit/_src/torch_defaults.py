@@ -14,11 +14,13 @@ import math
 import operator
 import warnings
 from collections.abc import Sequence
-from typing import Any, Literal, NamedTuple, TypeAlias, overload
+from typing import Any, Literal, NamedTuple, TypeAlias, cast, overload
 
+from jaxinit._src.export import public
 from jaxinit._src import checks
 from jaxinit._src.composite import Concat, ZeroRow
 from jaxinit._src.initializer import Initializer
+from jaxinit._src.laws import Uniform
 from jaxinit._src.initializers import (
     constant, kaiming_uniform, normal, ones, triangular, uniform, xavier_uniform, zeros,
 )
@@ -29,6 +31,7 @@ BIAS_LAWS = ("sum", "single", "gru")
 RecurrentBias: TypeAlias = Literal["sum", "single", "gru"]
 
 
+@public("jaxinit.torch_defaults")
 class LayerInit(NamedTuple):
     """``kernel_init`` and ``bias_init`` of one layer; ``**init.kwargs()`` passes both to Flax."""
 
@@ -39,6 +42,7 @@ class LayerInit(NamedTuple):
         return self._asdict()
 
 
+@public("jaxinit.torch_defaults")
 class NormInit(NamedTuple):
     """``scale_init`` and ``bias_init`` of a normalisation layer."""
 
@@ -49,6 +53,7 @@ class NormInit(NamedTuple):
         return self._asdict()
 
 
+@public("jaxinit.torch_defaults")
 class ScaleInit(NamedTuple):
     """``scale_init`` of a normalisation layer without a bias (RMSNorm)."""
 
@@ -58,6 +63,7 @@ class ScaleInit(NamedTuple):
         return self._asdict()
 
 
+@public("jaxinit.torch_defaults")
 class RecurrentInit(NamedTuple):
     """The three initializers of a Flax recurrent cell (LSTM, GRU, simple RNN)."""
 
@@ -69,6 +75,7 @@ class RecurrentInit(NamedTuple):
         return self._asdict()
 
 
+@public("jaxinit.torch_defaults")
 class AttentionInit(NamedTuple):
     """The initializers of ``torch.nn.MultiheadAttention``'s parameters, one per Flax projection.
 
@@ -99,6 +106,7 @@ class AttentionInit(NamedTuple):
                 "bias_init": self.bias_init, "out_bias_init": self.out_bias_init}
 
 
+@public("jaxinit.torch_defaults")
 class EncoderLayerInit(NamedTuple):
     """The sublayers of ``torch.nn.TransformerEncoderLayer``, under torch's attribute names."""
 
@@ -109,6 +117,7 @@ class EncoderLayerInit(NamedTuple):
     norm2: NormInit
 
 
+@public("jaxinit.torch_defaults")
 class DecoderLayerInit(NamedTuple):
     """The sublayers of ``torch.nn.TransformerDecoderLayer``, under torch's attribute names."""
 
@@ -129,8 +138,8 @@ def symmetric(bound: float) -> Initializer:
 
 def xavier_bound(torch_shape: Sequence[int]) -> float:
     """The bound of ``torch.nn.init.xavier_uniform_`` on a tensor of ``torch_shape``."""
-    bound: float = xavier_uniform(layout="torch").distribution(tuple(torch_shape)).high
-    return bound
+    law = cast(Uniform, xavier_uniform(layout="torch").distribution(tuple(torch_shape)))
+    return cast(float, law.high)
 
 
 def kernel_size_tuple(kernel_size: int | Sequence[int]) -> tuple[int, ...]:
@@ -176,6 +185,7 @@ def _divides(groups: int, name: str, channels: int) -> None:
         raise ValueError(f"`groups` must divide `{name}`, got {groups} and {channels}")
 
 
+@public("jaxinit.torch_defaults")
 def dense(in_features: int) -> LayerInit:
     r"""``torch.nn.Linear``'s defaults for a Flax ``Dense`` / ``nnx.Linear`` with ``in_features``
     inputs: weight and bias both :math:`\mathcal{U}(\pm 1/\sqrt{\text{in\_features}})`.
@@ -193,6 +203,7 @@ def dense(in_features: int) -> LayerInit:
     return LayerInit(kaiming_uniform(a=SQRT5), symmetric(1.0 / math.sqrt(fan_in)))
 
 
+@public("jaxinit.torch_defaults")
 def bilinear(in1_features: int) -> LayerInit:
     r"""``torch.nn.Bilinear``'s defaults: weight ``(out, in1, in2)`` and bias both
     :math:`\mathcal{U}(\pm 1/\sqrt{\text{in1\_features}})` (torch takes the bound from the
@@ -206,6 +217,7 @@ def bilinear(in1_features: int) -> LayerInit:
     return LayerInit(symmetric(bound), symmetric(bound))
 
 
+@public("jaxinit.torch_defaults")
 def conv(in_features: int, kernel_size: int | Sequence[int], groups: int = 1, *,
          feature_group_count: int | None = None) -> LayerInit:
     r"""``torch.nn.Conv{1,2,3}d``'s defaults for a Flax ``Conv`` (kernel ``(*spatial, in/groups, out)``):
@@ -227,6 +239,7 @@ def conv(in_features: int, kernel_size: int | Sequence[int], groups: int = 1, *,
     return LayerInit(kaiming_uniform(a=SQRT5), symmetric(1.0 / math.sqrt(fan_in)))
 
 
+@public("jaxinit.torch_defaults")
 def conv_transpose(out_features: int, kernel_size: int | Sequence[int], groups: int = 1) -> LayerInit:
     r"""``torch.nn.ConvTranspose{1,2,3}d``'s defaults for a Flax ``ConvTranspose``.
 
@@ -246,6 +259,7 @@ def conv_transpose(out_features: int, kernel_size: int | Sequence[int], groups: 
     return LayerInit(symmetric(bound), symmetric(bound))
 
 
+@public("jaxinit.torch_defaults")
 def embed(padding_idx: int | None = None) -> Initializer | ZeroRow:
     r"""``torch.nn.Embedding`` / ``EmbeddingBag``'s default: :math:`\mathcal{N}(0, 1)` (Flax's
     ``Embed`` default is variance scaling), with row ``padding_idx`` zero when it is given.
@@ -263,6 +277,7 @@ def embed(padding_idx: int | None = None) -> Initializer | ZeroRow:
     return ZeroRow(normal(0.0, 1.0), checks.integer("padding_idx", padding_idx))
 
 
+@public("jaxinit.torch_defaults")
 def norm() -> NormInit:
     """``torch.nn.LayerNorm`` / ``BatchNorm*d`` / ``GroupNorm`` / ``InstanceNorm*d(affine=True)``
     defaults: scale 1, bias 0.
@@ -273,11 +288,13 @@ def norm() -> NormInit:
     return NormInit(ones(), zeros())
 
 
+@public("jaxinit.torch_defaults")
 def rms_norm() -> ScaleInit:
     """``torch.nn.RMSNorm``'s default: scale 1 (it has no bias)."""
     return ScaleInit(ones())
 
 
+@public("jaxinit.torch_defaults")
 def prelu() -> Initializer:
     """``torch.nn.PReLU``'s default slope, 0.25 (Flax's ``PReLU`` starts at 0.01 and takes a
     number: ``nnx.PReLU(negative_slope_init=0.25)``)."""
@@ -304,6 +321,7 @@ def recurrent_bias(hidden_size: int, bias: RecurrentBias = "sum") -> Initializer
     return Concat((summed, 2 * hidden), (symmetric(bound), hidden))
 
 
+@public("jaxinit.torch_defaults")
 def recurrent(hidden_size: int, *, bias: RecurrentBias = "sum") -> RecurrentInit:
     r"""``torch.nn.RNN`` / ``LSTM`` / ``GRU`` (and their cells) defaults for a Flax cell.
 
@@ -334,6 +352,7 @@ def recurrent(hidden_size: int, *, bias: RecurrentBias = "sum") -> RecurrentInit
     return RecurrentInit(symmetric(bound), symmetric(bound), law)
 
 
+@public("jaxinit.torch_defaults")
 def multihead_attention(embed_dim: int, kdim: int | None = None, vdim: int | None = None, *,
                         in_transformer: bool = False) -> AttentionInit:
     r"""``torch.nn.MultiheadAttention``'s defaults, one initializer per Flax projection.
@@ -379,6 +398,7 @@ def _feedforward(d_model: int, dim_feedforward: int, in_transformer: bool) -> tu
     return layers[0], layers[1]
 
 
+@public("jaxinit.torch_defaults")
 def transformer_encoder_layer(d_model: int, dim_feedforward: int = 2048, *,
                               in_transformer: bool = False) -> EncoderLayerInit:
     """``torch.nn.TransformerEncoderLayer``'s defaults, sublayer by sublayer: a
@@ -401,6 +421,7 @@ def transformer_encoder_layer(d_model: int, dim_feedforward: int = 2048, *,
                             linear1, linear2, norm(), norm())
 
 
+@public("jaxinit.torch_defaults")
 def transformer_decoder_layer(d_model: int, dim_feedforward: int = 2048, *,
                               in_transformer: bool = False) -> DecoderLayerInit:
     """``torch.nn.TransformerDecoderLayer``'s defaults: :func:`transformer_encoder_layer`'s

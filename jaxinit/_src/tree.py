@@ -12,6 +12,7 @@ from typing import Any, TypeAlias
 import jax
 import numpy as np
 
+from jaxinit._src.export import public
 from jaxinit._src import checks
 from jaxinit.typing import Initializer, KeyArray
 
@@ -37,6 +38,7 @@ def path_str(path: tuple[Any, ...]) -> str:
     return "/".join(parts)
 
 
+@public("jaxinit")
 def path_key(key: KeyArray, path: str) -> jax.Array:
     """The key of a leaf: ``key`` folded with a 64-bit BLAKE2b hash of its path (two 32-bit folds).
 
@@ -80,7 +82,7 @@ def _rules(rules: object) -> list[Rule]:
         if not callable(init):
             raise TypeError(f"rule {pattern!r} maps to {init!r}, which is not an initializer "
                             f"(a callable (key, shape, dtype) -> array)")
-        if inspect.isfunction(init) and init.__module__.startswith("jaxinit."):
+        if inspect.isfunction(init) and init.__module__.split(".")[0] == "jaxinit":
             raise TypeError(f"rule {pattern!r} maps to the factory jaxinit.{init.__name__}, not "
                             f"to an initializer: call it, e.g. jaxinit.{init.__name__}()")
     return pairs
@@ -104,6 +106,7 @@ def _is_array(leaf: Any) -> bool:
     return isinstance(leaf, (jax.Array, np.ndarray))
 
 
+@public("jaxinit")
 def reinit(tree: Any, key: KeyArray, rules: Rules, *,
            strict: bool = True) -> Any:
     """Re-draw the array leaves of ``tree`` that ``rules`` select; leave every other leaf as it is.

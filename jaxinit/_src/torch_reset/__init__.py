@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from jaxinit._src.export import public
 from jaxinit._src.torch_reset.rules import TorchParam, register_layer
 from jaxinit._src.torch_reset.walk import framework_of, resolve_key
 from jaxinit.typing import Initializer, KeyArray
@@ -30,6 +31,7 @@ def _no_inputs(framework: str, example_inputs: tuple[Any, ...], variables: Any,
                         f"keywords {sorted(call_kwargs)}")
 
 
+@public("jaxinit.torch_defaults")
 def reset_parameters(model: Any, key: KeyArray | nnx.Rngs, *example_inputs: Any,
                      variables: Any = None, strict: bool = True,
                      transformer: str | Iterable[str] = (), **call_kwargs: Any) -> Any:
@@ -83,6 +85,7 @@ def reset_parameters(model: Any, key: KeyArray | nnx.Rngs, *example_inputs: Any,
     return equinox_layers.reset(model, key, strict=strict, transformer=transformer)
 
 
+@public("jaxinit.torch_defaults")
 def initializers(model: Any, *example_inputs: Any, strict: bool = True,
                  transformer: str | Iterable[str] = (), **call_kwargs: Any) -> dict[str, Initializer]:
     """The initializer :func:`reset_parameters` draws each parameter from, by path.

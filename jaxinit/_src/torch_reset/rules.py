@@ -22,10 +22,12 @@ import jax
 
 from jaxinit._src import torch_defaults as td
 from jaxinit._src.composite import Concat
+from jaxinit._src.export import public
 from jaxinit._src.initializers import normal, ones, zeros
 from jaxinit.typing import Initializer
 
 
+@public("jaxinit.torch_defaults")
 class TorchParam(NamedTuple):
     """A rule's answer for one parameter: its initializer, and the shape of the torch tensor it
     stands for (``nn.Transformer`` re-draws torch tensors with more than one dimension)."""
@@ -68,6 +70,7 @@ def register_layer(layer_type: type, rule: None = None, *, like: type) -> Rule: 
 @overload
 def register_layer(layer_type: type, rule: None = None, *,
                    like: None = None) -> Callable[[RuleT], RuleT]: ...
+@public("jaxinit.torch_defaults")
 def register_layer(layer_type: type, rule: Rule | None = None, *,
                    like: type | None = None) -> Rule | Callable[[Rule], Rule]:
     """Teach :func:`reset_parameters` a layer type: give its parameters' initializers.

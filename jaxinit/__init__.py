@@ -22,8 +22,7 @@ from jaxinit._src.tree import path_key, reinit
 
 # Names only JAX and Keras use mean what they mean there: jax's laws (truncated normals for
 # *_normal), with jax's signatures. torch's xavier_* / kaiming_* keep torch's laws.
-glorot_uniform, glorot_normal = jax_nn.glorot_uniform, jax_nn.glorot_normal
-he_uniform, he_normal = jax_nn.he_uniform, jax_nn.he_normal
+from jaxinit.jax_nn import glorot_normal, glorot_uniform, he_normal, he_uniform  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Callable, Literal, TypeVar
+from typing import Any, Callable, Literal, Protocol, TypeVar
 
 import jax
 import jax.numpy as jnp
@@ -149,7 +149,13 @@ def _fill_law(value: float, h: Hyper, shape: Shape, axes: FanAxes) -> Distributi
     return Constant(value=value)
 
 
-def _fixed(name: str, value: float, doc: str) -> Callable[..., Initializer]:
+class FillFactory(Protocol):
+    """``ones`` and ``zeros``: factories that take only a default dtype."""
+
+    def __call__(self, *, dtype: DTypeLike = None) -> Initializer: ...
+
+
+def _fixed(name: str, value: float, doc: str) -> FillFactory:
     recipe = Recipe(name, functools.partial(_fill_law, value), random=False)
 
     def fill(*, dtype: DTypeLike = None) -> Initializer:
@@ -160,13 +166,13 @@ def _fixed(name: str, value: float, doc: str) -> Callable[..., Initializer]:
     return factory(fill)
 
 
-ones = _fixed("ones", 1.0, """Fill with ones (any numeric or bool dtype).
+ones: FillFactory = _fixed("ones", 1.0, """Fill with ones (any numeric or bool dtype).
 
     >>> import jax, jaxinit
     >>> jaxinit.ones()(jax.random.key(0), 3, jax.numpy.int32)
     Array([1, 1, 1], dtype=int32)
     """)
-zeros = _fixed("zeros", 0.0, """Fill with zeros (any numeric or bool dtype).
+zeros: FillFactory = _fixed("zeros", 0.0, """Fill with zeros (any numeric or bool dtype).
 
     >>> import jax, jaxinit
     >>> jaxinit.zeros()(jax.random.key(0), (2,))

@@ -17,7 +17,7 @@ TruncatedNormal(mean=0.0, std=0.0710..., low=-0.1421..., high=0.1421...)
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Protocol, TypeVar
 
 from jax.nn.initializers import Initializer
 
@@ -67,8 +67,8 @@ def _doc(text: str) -> Callable[[F], F]:
 # -- the initializers themselves ----------------------------------------------------------
 
 # jax's zeros and ones are initializers, not factories: so are these (``zeros()`` of jaxinit)
-zeros = factories.zeros()
-ones = factories.ones()
+zeros: _JaxinitInitializer = factories.zeros()
+ones: _JaxinitInitializer = factories.ones()
 
 
 @_export
@@ -213,8 +213,15 @@ def _case_law(case: Hyper, h: Hyper, shape: Shape, axes: FanAxes) -> Distributio
     return factories.variance_scaling_law(case, shape, axes)
 
 
+class NamedCase(Protocol):
+    """A named case of :func:`variance_scaling` (``glorot_uniform`` ...), with jax's signature."""
+
+    def __call__(self, in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
+                 dtype: DTypeLike = None) -> _JaxinitInitializer: ...
+
+
 def _named_case(name: str, scale: float, mode: FanMode, distribution: DistributionName,
-                doc: str) -> Callable[..., _JaxinitInitializer]:
+                doc: str) -> NamedCase:
     case = {"scale": scale, "mode": mode, "distribution": distribution}
     recipe = Recipe(PREFIX + name, functools.partial(_case_law, case), fan_based=True)
 
@@ -231,7 +238,7 @@ def _named_case(name: str, scale: float, mode: FanMode, distribution: Distributi
     return _export(factory)
 
 
-glorot_uniform = _named_case("glorot_uniform", 1.0, "fan_avg", "uniform", r"""
+glorot_uniform: NamedCase = _named_case("glorot_uniform", 1.0, "fan_avg", "uniform", r"""
     Glorot/Xavier uniform, as jax and Keras define it:
     :math:`\mathcal{U}(-a, a)` with :math:`a = \sqrt{6 / (\text{fan\_in} + \text{fan\_out})}`.
 
@@ -239,7 +246,7 @@ glorot_uniform = _named_case("glorot_uniform", 1.0, "fan_avg", "uniform", r"""
     >>> jax_nn.glorot_uniform().distribution((2, 4))
     Uniform(low=-1.0, high=1.0)
     """)
-glorot_normal = _named_case("glorot_normal", 1.0, "fan_avg", "truncated_normal", r"""
+glorot_normal: NamedCase = _named_case("glorot_normal", 1.0, "fan_avg", "truncated_normal", r"""
     Glorot/Xavier normal, as jax and Keras define it: a **truncated** normal cut at
     :math:`\pm 2\sigma` whose std after truncation is
     :math:`\sqrt{2 / (\text{fan\_in} + \text{fan\_out})}` (torch's ``xavier_normal_``, which is
@@ -250,14 +257,14 @@ glorot_normal = _named_case("glorot_normal", 1.0, "fan_avg", "truncated_normal",
     >>> round(float(law.scipy().std()), 12)
     0.5
     """)
-lecun_uniform = _named_case("lecun_uniform", 1.0, "fan_in", "uniform", r"""
+lecun_uniform: NamedCase = _named_case("lecun_uniform", 1.0, "fan_in", "uniform", r"""
     LeCun uniform: :math:`\mathcal{U}(-\sqrt{3/\text{fan\_in}}, \sqrt{3/\text{fan\_in}})`.
 
     >>> from jaxinit import jax_nn
     >>> jax_nn.lecun_uniform().distribution((12, 4))
     Uniform(low=-0.5, high=0.5)
     """)
-lecun_normal = _named_case("lecun_normal", 1.0, "fan_in", "truncated_normal", r"""
+lecun_normal: NamedCase = _named_case("lecun_normal", 1.0, "fan_in", "truncated_normal", r"""
     LeCun normal, as jax defines it: a **truncated** normal cut at :math:`\pm 2\sigma` whose
     std after truncation is :math:`\sqrt{1/\text{fan\_in}}` (flint's ``lecun_normal_``, which
     is :func:`jaxinit.lecun_normal`, is a plain normal).
@@ -267,7 +274,7 @@ lecun_normal = _named_case("lecun_normal", 1.0, "fan_in", "truncated_normal", r"
     >>> round(float(law.scipy().std()), 12)
     0.5
     """)
-he_uniform = _named_case("he_uniform", 2.0, "fan_in", "uniform", r"""
+he_uniform: NamedCase = _named_case("he_uniform", 2.0, "fan_in", "uniform", r"""
     He/Kaiming uniform, as jax and Keras define it:
     :math:`\mathcal{U}(-\sqrt{6/\text{fan\_in}}, \sqrt{6/\text{fan\_in}})`.
 
@@ -275,7 +282,7 @@ he_uniform = _named_case("he_uniform", 2.0, "fan_in", "uniform", r"""
     >>> jax_nn.he_uniform().distribution((24, 7))
     Uniform(low=-0.5, high=0.5)
     """)
-he_normal = _named_case("he_normal", 2.0, "fan_in", "truncated_normal", r"""
+he_normal: NamedCase = _named_case("he_normal", 2.0, "fan_in", "truncated_normal", r"""
     He/Kaiming normal, as jax and Keras define it: a **truncated** normal cut at
     :math:`\pm 2\sigma` whose std after truncation is :math:`\sqrt{2/\text{fan\_in}}`
     (torch's ``kaiming_normal_``, which is :func:`jaxinit.kaiming_normal`, is a plain normal).
@@ -287,8 +294,10 @@ he_normal = _named_case("he_normal", 2.0, "fan_in", "truncated_normal", r"""
     True
     """)
 # jax's aliases are the same functions
-xavier_uniform, xavier_normal = glorot_uniform, glorot_normal
-kaiming_uniform, kaiming_normal = he_uniform, he_normal
+xavier_uniform: NamedCase = glorot_uniform
+xavier_normal: NamedCase = glorot_normal
+kaiming_uniform: NamedCase = he_uniform
+kaiming_normal: NamedCase = he_normal
 
 
 # -- orthogonal laws -----------------------------------------------------------------------

@@ -332,7 +332,10 @@ class Constant(Distribution):
     def pack(self, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         return (), (constant_value(self.value, dtype),)
 
-    sample = staticmethod(structured.constant)
+    @staticmethod
+    def sample(words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
+               shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+        return structured.constant(words, numbers, static, shape, dtype)
 
 
 @public("jaxinit.distributions")
@@ -347,7 +350,10 @@ class Eye(Distribution):
     def pack(self, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         return (), (constant_value(self.gain, dtype, "gain"),)
 
-    sample = staticmethod(structured.eye)
+    @staticmethod
+    def sample(words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
+               shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+        return structured.eye(words, numbers, static, shape, dtype)
 
 
 @public("jaxinit.distributions")
@@ -364,7 +370,10 @@ class Dirac(Distribution):
         # padding="SAME" pads (k - 1) // 2 before, so its identity has the one there
         return (self.groups, axes.matrix_layout(len(shape)), axes.layout == "torch"), ()
 
-    sample = staticmethod(structured.dirac)
+    @staticmethod
+    def sample(words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
+               shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+        return structured.dirac(words, numbers, static, shape, dtype)
 
 
 @public("jaxinit.distributions")
@@ -381,7 +390,10 @@ class Orthogonal(Distribution):
         check_reach(self, abs(self.gain), dtype)  # entries of an orthogonal matrix are in [-1, 1]
         return (axes.matrix_layout(len(shape)),), (as_compute(self.gain, compute_dtype(dtype)),)
 
-    sample = staticmethod(structured.orthogonal)
+    @staticmethod
+    def sample(words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
+               shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+        return structured.orthogonal(words, numbers, static, shape, dtype)
 
 
 @public("jaxinit.distributions")
@@ -398,7 +410,10 @@ class DeltaOrthogonal(Distribution):
         check_reach(self, abs(self.gain), dtype)
         return (axes.matrix_layout(len(shape)),), (as_compute(self.gain, compute_dtype(dtype)),)
 
-    sample = staticmethod(structured.delta_orthogonal)
+    @staticmethod
+    def sample(words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
+               shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+        return structured.delta_orthogonal(words, numbers, static, shape, dtype)
 
 
 @public("jaxinit.distributions")
@@ -422,7 +437,10 @@ class Sparse(Distribution):
         return ((axes.matrix_layout(len(shape)), self.zeros_per_input),
                 (as_compute(self.std, compute_dtype(dtype)),))
 
-    sample = staticmethod(structured.sparse)
+    @staticmethod
+    def sample(words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
+               shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+        return structured.sparse(words, numbers, static, shape, dtype)
 
 
 FAMILIES: tuple[type[Distribution], ...] = (

@@ -118,7 +118,7 @@ def resolve_key(generator: Any) -> jax.Array | np.ndarray[Any, Any]:
         return generator.next_key()
     if checks._is_nnx_rngs(generator):
         return _nnx_key(generator)
-    if isinstance(generator, (jax.Array, np.ndarray, jax.core.Tracer)):
+    if isinstance(generator, (jax.Array, np.ndarray)):  # tracers are jax.Arrays
         checks.key(generator, "generator")
         return generator
     raise TypeError(f"`generator` must be a JAX key, a jaxinit.Generator or an nnx.Rngs, got "

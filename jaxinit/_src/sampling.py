@@ -26,6 +26,7 @@ import numpy as np
 from jax import lax
 from jax.scipy.special import log_ndtr, ndtr, ndtri
 
+from jaxinit._src import checks
 from jaxinit.typing import DTypeLike, KeyArray, Shape
 
 #: A uint32 word: a JAX array, or a NumPy scalar where a constant enters the arithmetic.
@@ -36,8 +37,6 @@ Words: TypeAlias = tuple[jax.Array, jax.Array]
 Index: TypeAlias = tuple[Word, Word]
 #: A real number: a Python float (or float64) on the host, a traced array in the kernel.
 Real: TypeAlias = float | jax.Array
-#: A hyperparameter as the factories check it: a Python float, or a tracer (vmap over it).
-Hyper: TypeAlias = float | jax.core.Tracer[Any]
 
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 _PARITY = 0x1BD11BDA
@@ -219,7 +218,7 @@ def _narrow_integral(v: jax.Array, A: Real, B: Real) -> jax.Array: ...
 def _narrow_integral(v: np.float64, A: Real, B: Real) -> np.float64: ...
 def _narrow_integral(v: jax.Array | np.float64, A: Real, B: Real) -> jax.Array | np.float64:
     """``int_0^v exp(-(A x + B x^2 / 2)) dx`` by 6-point Gauss-Legendre (NumPy or JAX arrays)."""
-    xp = jnp if isinstance(v, (jax.Array, jax.core.Tracer)) else np
+    xp = jnp if isinstance(v, jax.Array) else np  # tracers are jax.Arrays
     dt = v.dtype if hasattr(v, "dtype") else np.dtype(np.float64)
     total = 0
     for node, weight in zip(_GL_NODES, _GL_WEIGHTS):
@@ -297,8 +296,7 @@ def truncnorm_plan(mean: Real, std: Real, low: Real, high: Real,
     * ``general``: traced bounds (vmap over hyperparameters): chosen per element.
     """
     dt = np.dtype(compute_dtype)
-    if (isinstance(mean, jax.core.Tracer) or isinstance(std, jax.core.Tracer)
-            or isinstance(low, jax.core.Tracer) or isinstance(high, jax.core.Tracer)):
+    if any(checks.is_tracer(v) for v in (mean, std, low, high)):
         return ("general", ""), ()
     # not traced: the factories made them Python floats
     mean, std, low, high = (cast(float, v) for v in (mean, std, low, high))

@@ -82,8 +82,12 @@ def test_public_objects_report_their_public_module(module_name):
 
 
 def test_the_class_and_values_pickle_by_their_public_names():
+    for init in (jaxinit.xavier_uniform(gain=2.0, layout="torch"), jaxinit.ones(dtype="int32"),
+                 jax_nn.he_normal(in_axis=0, out_axis=1), jax_nn.orthogonal(column_axis=0),
+                 jaxinit.constant([[1, 2]]), jax_nn.zeros):
+        assert pickle.loads(pickle.dumps(init)) == init
+        assert b"_src" not in pickle.dumps(init)
     init = jaxinit.xavier_uniform(gain=2.0, layout="torch")
-    assert pickle.loads(pickle.dumps(init)) == init
     law = init.distribution((3, 4))
     assert pickle.loads(pickle.dumps(law)) == law
     assert b"_src" not in pickle.dumps(law)
@@ -169,6 +173,17 @@ def test_shim_takes_torchs_positional_order(key):
 
 
 # -- typing ---------------------------------------------------------------------------------------
+
+def test_literal_types_name_what_the_factories_accept():
+    import typing as t
+
+    from jaxinit import typing as jt
+    from jaxinit._src import fans
+    assert set(t.get_args(jt.Layout)) == set(fans.LAYOUTS)
+    assert set(t.get_args(jt.FanMode)) == set(fans.FAN_MODES)
+    assert set(t.get_args(jt.Nonlinearity)) == set(fans.NONLINEARITIES)
+    assert set(t.get_args(jt.DistributionName)) == set(initializers.DISTRIBUTIONS)
+
 
 def test_initializers_of_every_source_satisfy_the_protocol():
     from jaxinit.typing import Initializer

@@ -126,7 +126,10 @@ class Initializer:
         return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in config.items())})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return Initializer, (self._recipe, self._hyper, self._dtype, self._axes)
+        # pickled as its config, rebuilt by the public jaxinit.get: a pickle names no private
+        # function, so it survives refactors of jaxinit's internals
+        import jaxinit
+        return jaxinit.get, (self.to_config(),)
 
     # -- the law and the draw --------------------------------------------------------
     def _resolve_dtype(self, dtype: DTypeLike) -> np.dtype[Any]:

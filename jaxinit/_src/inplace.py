@@ -125,7 +125,7 @@ def shim(factory: Callable[..., Initializer], *, generator: bool) -> Fill:
     ``generator`` (for random laws, as torch places it), then the factory's keywords but
     ``dtype`` (the tensor's dtype is used). When the factory takes axes and none are given,
     the layout follows the tensor (:func:`default_layout`)."""
-    params = list(inspect.signature(factory).parameters.values())
+    params = list(inspect.signature(factory, eval_str=True).parameters.values())
     positional = [p for p in params if p.kind is _P.POSITIONAL_OR_KEYWORD]
     keywords = [p for p in params if p.kind is _P.KEYWORD_ONLY and p.name != "dtype"]
     takes_generator = [_P("generator", _P.POSITIONAL_OR_KEYWORD, default=None)] if generator else []
@@ -134,7 +134,10 @@ def shim(factory: Callable[..., Initializer], *, generator: bool) -> Fill:
     follows_the_array = "layout" in signature.parameters
 
     def fill_with_law(*args: Any, **kwargs: Any) -> Any:
-        bound = signature.bind(*args, **kwargs)
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as error:  # name the function, as Python does for a plain def
+            raise TypeError(f"{name}() {error}") from None
         bound.apply_defaults()
         arguments = dict(bound.arguments)
         tensor, key = arguments.pop("tensor"), arguments.pop("generator", None)

@@ -43,6 +43,8 @@ class _ByFamily(type):
                 cls, "family", None)  # Uniform("uniform", low=..., high=...), as type(law)(...)
             if cls is not Distribution and not by_family:
                 return super().__call__(*args, **kwargs)
+            if not args and "family" in kwargs:  # Distribution(family="uniform", ...)
+                args = (kwargs.pop("family"),)
             if len(args) != 1:
                 raise TypeError(f"Distribution(family, **params) takes the family's name and its "
                                 f"parameters by keyword, got {len(args)} positional arguments")
@@ -91,20 +93,21 @@ class Distribution(metaclass=_ByFamily):
     elementwise: ClassVar[bool] = False
     #: needs the whole matrix at once (QR, a sort): a sharded output builds all of it everywhere
     whole_matrix: ClassVar[bool] = False
-    #: draws random values (needs a floating dtype)
-    random: ClassVar[bool] = True
 
     @property
     def params(self) -> dict[str, Any]:
         """The parameters as a new dict."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
-    if not TYPE_CHECKING:  # type checkers see the declared parameters only
+    if TYPE_CHECKING:  # Distribution("uniform", low=..., high=...): see _ByFamily
+        def __init__(self, family: str = ..., /, **params: Any) -> None: ...
+    else:  # type checkers see the declared parameters only
         def __getattr__(self, name: str) -> Any:
-            if name.startswith("__"):  # copy, pickle and friends probe for dunders
+            names = sorted(f.name for f in dataclasses.fields(self))
+            if name.startswith("__") or name in names:  # dunder probes; a field not yet set
                 raise AttributeError(name)
             raise AttributeError(f"a {self.family!r} distribution has no parameter {name!r}; "
-                                 f"it has {sorted(self.params) or 'none'}")
+                                 f"it has {names or 'none'}")
 
     def scipy(self) -> Any:
         """The frozen ``scipy.stats`` law of one element.
@@ -144,7 +147,7 @@ class Distribution(metaclass=_ByFamily):
         raise NotImplementedError
 
 
-def _fixed(value: Real) -> TypeGuard[float]:
+def _number(value: Real) -> TypeGuard[float]:
     """A law parameter that is a number (not a tracer: no hyperparameter is vmapped)."""
     return checks.is_concrete(value)
 
@@ -173,7 +176,7 @@ class Uniform(Distribution):
     def pack(self, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         low, high, compute = self.low, self.high, compute_dtype(dtype)
         bounds = interval(self, low, high, dtype)
-        if _fixed(low) and _fixed(high):
+        if _number(low) and _number(high):
             form, affine = sampling.affine(low, high - low, high - low, compute)
             return (form,), (*affine, *bounds)
         low, high = as_compute(low, compute), as_compute(high, compute)
@@ -201,7 +204,7 @@ class Normal(Distribution):
 
     def pack(self, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         mean, std, compute = self.mean, self.std, compute_dtype(dtype)
-        if _fixed(mean) and _fixed(std):
+        if _number(mean) and _number(std):
             check_reach(self, abs(mean) + 8.0 * std, dtype)
             form, affine = sampling.affine(mean, std * math.sqrt(2.0), 0.0, compute)
             return (form,), affine
@@ -285,7 +288,7 @@ class Triangular(Distribution):
         """(low, high) rounded inwards, the centre and the half-width, in the compute dtype."""
         low, high, compute = self.low, self.high, compute_dtype(dtype)
         bounds = interval(self, low, high, dtype)
-        if not (_fixed(low) and _fixed(high)):
+        if not (_number(low) and _number(high)):
             low, high = as_compute(low, compute), as_compute(high, compute)
             return (), (low, high, low / 2 + high / 2, high / 2 - low / 2, *bounds)  # no overflow
         centre, half = (low + high) / 2, (high - low) / 2  # Python floats: exact enough, no overflow
@@ -327,7 +330,6 @@ class Constant(Distribution):
 
     value: Any
     family: ClassVar[str] = "constant"
-    random: ClassVar[bool] = False
 
     def pack(self, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         return (), (constant_value(self.value, dtype),)
@@ -345,7 +347,6 @@ class Eye(Distribution):
 
     gain: Real
     family: ClassVar[str] = "eye"
-    random: ClassVar[bool] = False
 
     def pack(self, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         return (), (constant_value(self.gain, dtype, "gain"),)
@@ -363,7 +364,6 @@ class Dirac(Distribution):
 
     groups: int
     family: ClassVar[str] = "dirac"
-    random: ClassVar[bool] = False
 
     def pack(self, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         # torch puts the one at k // 2, the identity of a symmetric padding of k // 2; Flax's
@@ -446,3 +446,8 @@ class Sparse(Distribution):
 FAMILIES: tuple[type[Distribution], ...] = (
     Uniform, Normal, TruncatedNormal, Triangular, Constant, Eye, Dirac, Orthogonal,
     DeltaOrthogonal, Sparse)
+
+
+def _rebuild(family: str, params: dict[str, Any]) -> Distribution:
+    """Unpickles a law pickled by jaxinit 0.1.0's untyped Distribution."""
+    return Distribution(family, **params)

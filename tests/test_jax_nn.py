@@ -16,6 +16,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+
+pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
 from jax._src.nn.initializers import _compute_fans  # jax's fan arithmetic: the reference
 from jax.nn import initializers as jnn
 from scipy import stats

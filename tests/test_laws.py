@@ -124,6 +124,7 @@ def test_fan_based_laws_exact():
 
 @pytest.mark.parametrize("mode,n", [("fan_in", 144), ("fan_out", 288), ("fan_avg", 216),
                                     ("fan_geo_avg", math.sqrt(144 * 288))])
+@pytest.mark.slow  # a parity check against Flax's convolutions / jax's own fan code
 def test_variance_scaling_matches_jax_law(mode, n, key):
     shape = (3, 3, 16, 32)
     u = jaxinit.variance_scaling(3.0, mode, "uniform").distribution(shape)

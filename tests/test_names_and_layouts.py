@@ -98,6 +98,7 @@ def test_eye_gain(key):
 KERNELS = [(4,), (2, 3), (2, 3, 4)]  # even and odd sizes, 1-3 spatial dims
 
 
+@pytest.mark.slow  # a parity check against Flax's convolutions / jax's own fan code
 @pytest.mark.parametrize("kernel,groups", [((4,), 1), ((2, 3), 2), ((2, 3, 4), 1)], ids=str)
 def test_dirac_is_the_identity_of_a_flax_same_conv(kernel, groups, key):
     import flax.linen as nn
@@ -107,6 +108,7 @@ def test_dirac_is_the_identity_of_a_flax_same_conv(kernel, groups, key):
     np.testing.assert_allclose(conv.apply(conv.init(key, x), x), x, atol=1e-6)
 
 
+@pytest.mark.slow  # a parity check against Flax's convolutions / jax's own fan code
 @pytest.mark.parametrize("kernel", KERNELS, ids=str)
 def test_delta_orthogonal_conv_applies_its_matrix_everywhere(kernel, key):
     """With Flax's SAME padding the output at every position is the input there times the

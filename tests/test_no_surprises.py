@@ -31,10 +31,12 @@ def _run_fresh(script):
     assert "checked" in done.stdout
 
 
+@pytest.mark.slow  # a subprocess suite
 def test_every_kind_under_every_transformation_on_a_fresh_process():
     _run_fresh("transforms.py")
 
 
+@pytest.mark.slow  # a subprocess suite
 def test_keys_and_draws_from_eight_threads_on_a_fresh_process():
     _run_fresh("threads.py")
 
@@ -149,6 +151,7 @@ _DTYPES = [jnp.float32, jnp.bfloat16, jnp.float16]
 
 @settings(max_examples=40, derandomize=True, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow  # hundreds of hypothesis examples
 @given(st.sampled_from(_SHAPES), st.sampled_from(_DTYPES),
        st.floats(-50, 50), st.floats(1e-3, 30), st.floats(-8, 8), st.floats(1e-4, 12),
        st.sampled_from(["uniform", "trunc_normal", "normal", "kaiming_uniform", "xavier_normal"]))

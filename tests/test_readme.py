@@ -26,6 +26,8 @@ import sys
 import jax
 import pytest
 
+pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

@@ -17,6 +17,7 @@ import jaxinit
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # a subprocess suite
 def test_sharded_suite_on_eight_virtual_devices():
     """tests/sharded/ needs 8 devices, which must be set before JAX starts: a fresh process."""
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8",

@@ -23,6 +23,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+
+pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
 from scipy import stats
 
 import equinox as eqx

@@ -14,6 +14,8 @@ import jax
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
+
 import jaxinit
 from jaxinit import torch_defaults
 

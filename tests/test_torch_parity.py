@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
+
 import jaxinit
 
 torch = pytest.importorskip("torch")

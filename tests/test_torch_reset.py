@@ -8,6 +8,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+
+pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
 from flax import nnx
 
 import jaxinit

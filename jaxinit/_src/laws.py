@@ -48,11 +48,10 @@ class _ByFamily(type):
             if len(args) != 1:
                 raise TypeError(f"Distribution(family, **params) takes the family's name and its "
                                 f"parameters by keyword, got {len(args)} positional arguments")
-            by_name = {family.family: family for family in FAMILIES}
-            if args[0] not in by_name:
-                raise ValueError(f"`family` must be one of {', '.join(map(repr, by_name))}, "
+            if args[0] not in _BY_NAME:
+                raise ValueError(f"`family` must be one of {', '.join(map(repr, _BY_NAME))}, "
                                  f"got {args[0]!r}")
-            return by_name[args[0]](**kwargs)
+            return _BY_NAME[args[0]](**kwargs)
 
 
 @public("jaxinit")
@@ -376,6 +375,13 @@ class Dirac(Distribution):
         return structured.dirac(words, numbers, static, shape, dtype)
 
 
+def _orthogonal_times_gain(law: Distribution, gain: Real, shape: tuple[int, ...],
+                           dtype: np.dtype[Any], axes: FanAxes) -> Packed:
+    """The packing of Orthogonal and DeltaOrthogonal: the matrix layout, and the gain."""
+    check_reach(law, abs(gain), dtype)  # entries of an orthogonal matrix are in [-1, 1]
+    return (axes.matrix_layout(len(shape)),), (as_compute(gain, compute_dtype(dtype)),)
+
+
 @public("jaxinit.distributions")
 @dataclasses.dataclass(frozen=True)
 class Orthogonal(Distribution):
@@ -387,8 +393,7 @@ class Orthogonal(Distribution):
     whole_matrix: ClassVar[bool] = True
 
     def pack(self, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
-        check_reach(self, abs(self.gain), dtype)  # entries of an orthogonal matrix are in [-1, 1]
-        return (axes.matrix_layout(len(shape)),), (as_compute(self.gain, compute_dtype(dtype)),)
+        return _orthogonal_times_gain(self, self.gain, shape, dtype, axes)
 
     @staticmethod
     def sample(words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
@@ -407,8 +412,7 @@ class DeltaOrthogonal(Distribution):
     whole_matrix: ClassVar[bool] = True
 
     def pack(self, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
-        check_reach(self, abs(self.gain), dtype)
-        return (axes.matrix_layout(len(shape)),), (as_compute(self.gain, compute_dtype(dtype)),)
+        return _orthogonal_times_gain(self, self.gain, shape, dtype, axes)
 
     @staticmethod
     def sample(words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
@@ -446,6 +450,7 @@ class Sparse(Distribution):
 FAMILIES: tuple[type[Distribution], ...] = (
     Uniform, Normal, TruncatedNormal, Triangular, Constant, Eye, Dirac, Orthogonal,
     DeltaOrthogonal, Sparse)
+_BY_NAME: dict[str, type[Distribution]] = {family.family: family for family in FAMILIES}
 
 
 def _rebuild(family: str, params: dict[str, Any]) -> Distribution:

@@ -8,7 +8,6 @@ import functools
 import math
 from typing import Any, Callable, Literal, Protocol, TypeVar
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 

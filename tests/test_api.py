@@ -191,3 +191,20 @@ def test_initializers_of_every_source_satisfy_the_protocol():
                  jax.nn.initializers.lecun_normal(), jax.nn.initializers.zeros):
         assert isinstance(init, Initializer)
     assert (ROOT / "jaxinit" / "py.typed").exists()
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: jaxinit.Distribution("foo", low=0.0), ValueError,
+     r"`family` must be one of 'uniform', .* got 'foo'"),
+    (lambda: jaxinit.Distribution(), TypeError, r"takes the family's name .* got 0 positional"),
+    (lambda: jaxinit.Distribution("uniform", 0.0, 1.0), TypeError, r"got 3 positional"),
+    (lambda: jaxinit.Distribution("uniform", low=0.0), TypeError, r"missing 1 required .*'high'"),
+    (lambda: jaxinit.uniform().distribution((2,)).std, AttributeError,
+     r"a 'uniform' distribution has no parameter 'std'; it has \['high', 'low'\]"),
+    (lambda: inplace.uniform_(np.zeros(3), 0.0, 1.0, None, 5), TypeError,
+     r"^uniform_\(\) too many positional arguments"),
+    (lambda: inplace.sparse_(np.zeros((3, 3))), TypeError, r"^sparse_\(\) missing a required argument: 'sparsity'"),
+])
+def test_bad_input_to_the_typed_api_names_what_is_wrong(build, error, message):
+    with pytest.raises(error, match=message):
+        build()

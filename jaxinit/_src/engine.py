@@ -25,10 +25,11 @@ constant folding (:func:`_opaque`), so all tiers give the same bits.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import math
 import threading
-from typing import Any, Callable, Hashable, cast
+from typing import Any, Callable, Hashable, Sequence, cast
 
 import jax
 import jax.numpy as jnp
@@ -231,3 +232,241 @@ def _elementwise(words: Any, numbers: tuple[Any, ...], family: Family, static: t
     """An elementwise law at the flat indices ``index``: one uniform per element, transformed."""
     u = sampling.unit_interval(words, index, compute_dtype(dtype), sampling.bits_for(dtype))
     return family.transform(u, numbers, static, dtype)
+
+
+# -- the stacked tier: many arrays of one law family in one program -------------------------
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Draw:
+    """One array to sample, everything but its key: what an initializer call hands the engine."""
+
+    law: Distribution
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    sharding: jax.sharding.Sharding | None
+    axes: FanAxes
+
+    def packed(self) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """The law's static part and numbers for this shape and dtype, checked (as ``draw``)."""
+        static, numbers = self.law.pack(self.shape, self.dtype, self.axes)
+        check_finite(self.law, numbers, self.dtype)
+        return static, numbers
+
+
+# An eager group is drawn in stacks of at most this many bytes (or one array, if larger): the
+# stack is a temporary beside the arrays cut from it, so this bounds the extra memory.
+STACK_BYTES = 2 ** 28
+
+
+# Eager calls on a host platform cut every array of a law family from batches of this many
+# chunks: one program per (law family, static part, dtype, chunk size) serves every shape.
+CHUNK_BATCH = 64
+
+
+def numbers_form(numbers: tuple[Any, ...]) -> Hashable | None:
+    """The shapes and dtypes of a law's numbers (what stacking them needs to agree on), or
+    ``None`` when they cannot be stacked (a traced hyperparameter)."""
+    form: list[Hashable] = []
+    for number in numbers:
+        if number is None:
+            form.append(None)
+        elif isinstance(number, (np.ndarray, np.generic)):
+            form.append((np.shape(number), np.asarray(number).dtype))
+        else:
+            return None
+    return tuple(form)
+
+
+def leaf_key(key: Key, digest: Sequence[int]) -> jax.Array:
+    """``fold_in(fold_in(key, digest[0]), digest[1])``: the key of one array of a many-array draw."""
+    folded: jax.Array = jax.random.fold_in(jax.random.fold_in(key, digest[0]), digest[1])
+    return folded
+
+
+def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) -> list[jax.Array]:
+    """Array ``i`` of ``draws`` sampled with the key ``leaf_key(key, digests[i])``: the same
+    bits as ``draw`` array by array, from programs whose number does not grow with the number
+    of arrays (a model's depth). The tier policy for many arrays:
+
+    * **batched chunks**, eagerly on a host platform, for arrays the chunk tier may cut (see
+      ``use_chunks``): every such array of a (law family, static part, dtype) is cut from
+      batches of ``CHUNK_BATCH`` chunks, whatever its shape; at most one batch is a temporary;
+    * **stacks** otherwise, for arrays that share (law family, static part, shape, dtype,
+      sharding): one program draws the whole stack in a loop (:func:`_stack_kernel`), which
+      under an outer jit keeps XLA from fusing the sampling code into every slice taken from
+      the stack; eagerly, in stacks of at most ``STACK_BYTES``;
+    * **one by one** (:func:`draw`) for an array alone in its stack, or with a traced
+      hyperparameter; and eagerly off the host for a stack of fewer than ``COMPILE_AFTER``
+      arrays that the chunk tier can cut.
+    """
+    digests = np.asarray(digests, np.uint32).reshape(len(draws), 2)
+    packs = [d.packed() for d in draws]
+    eager = not checks.tracing()
+    host = eager and _default_platform() in HOST_PLATFORMS
+    out: list[jax.Array | None] = [None] * len(draws)
+    chunked: dict[Hashable, list[int]] = collections.defaultdict(list)
+    stacked: dict[Hashable, list[int]] = collections.defaultdict(list)
+    alone: list[int] = []
+    for i, (d, (static, numbers)) in enumerate(zip(draws, packs)):
+        form = numbers_form(numbers)
+        family = type(d.law)
+        if form is None:
+            alone.append(i)
+        elif host and use_chunks(family, d.shape, d.sharding):
+            chunked[(family, static, d.dtype, form)].append(i)
+        else:
+            stacked[(family, static, d.shape, d.dtype, d.sharding, form)].append(i)
+    for members in chunked.values():
+        for i, array in zip(members, _draw_chunk_batches([draws[i] for i in members],
+                                                         [packs[i] for i in members], key,
+                                                         digests[members])):
+            out[i] = array
+    for members in stacked.values():
+        first = draws[members[0]]
+        if len(members) == 1 or (eager and len(members) < COMPILE_AFTER and use_chunks(
+                type(first.law), first.shape, first.sharding)):
+            alone.extend(members)
+            continue
+        for i, array in zip(members, _draw_stacked([draws[i] for i in members],
+                                                   [packs[i] for i in members], key,
+                                                   digests[members])):
+            out[i] = array
+    for i in alone:
+        d = draws[i]
+        out[i] = draw(d.law, leaf_key(key, digests[i].tolist()), d.shape, d.dtype, d.sharding, d.axes)
+    return cast(list[jax.Array], out)
+
+
+def _default_platform() -> str:
+    device = checks.config("jax_default_device") or jax.devices()[0]
+    return str(device.platform)
+
+
+def _draw_chunk_batches(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]], key: Key,
+                        digests: np.ndarray[Any, Any]) -> list[jax.Array]:
+    """Arrays of one law family, static part and dtype, any shapes, cut from batches of chunks
+    (eager, host platform). Row ``r`` of a batch is the chunk of array ``a[r]`` that starts at
+    element ``start[r]``: ``_chunk_kernel``'s values, so each array is what ``draw`` gives."""
+    family, static, dtype = type(draws[0].law), packs[0][0], draws[0].dtype
+    sizes = [math.prod(d.shape) for d in draws]
+    hosts = [np.empty(n, dtype) for n in sizes]
+    numbers = _stack_numbers([n for _, n in packs])
+    for size in (SMALL_CHUNK, CHUNK):
+        rows = [(a, start) for a, n in enumerate(sizes)
+                if (SMALL_CHUNK if n <= 4 * SMALL_CHUNK else CHUNK) == size
+                for start in range(0, n, size)]
+        for first in range(0, len(rows), CHUNK_BATCH):
+            batch = rows[first:first + CHUNK_BATCH]
+            padded = batch + [batch[-1]] * (CHUNK_BATCH - len(batch))
+            leaf = np.array([a for a, _ in padded])
+            starts = np.array([[s >> 32, s & 0xFFFFFFFF] for _, s in padded], np.uint32)
+            values = np.asarray(_chunk_batch_kernel(
+                key, digests[leaf], starts, tuple(None if x is None else x[leaf] for x in numbers),
+                family=family, static=static, dtype=dtype, size=size))
+            for (a, start), chunk in zip(batch, values):
+                stop = min(start + size, sizes[a])
+                hosts[a][start:stop] = chunk[:stop - start]
+    default = checks.config("jax_default_device") or jax.devices()[0]
+    out: list[jax.Array] = []
+    for host, d in zip(hosts, draws):
+        placed: jax.Array = jax.device_put(host.reshape(d.shape), default)
+        out.append(placed)
+    return out
+
+
+@functools.partial(jax.jit, static_argnames=("family", "static", "dtype", "size"))
+def _chunk_batch_kernel(key: Key, digests: Any, starts: Any, numbers: tuple[Any, ...], *,
+                        family: Family, static: tuple[Any, ...], dtype: np.dtype[Any],
+                        size: int) -> jax.Array:
+    """``CHUNK_BATCH`` chunks, each of its own array (key, numbers) and start."""
+    def chunk(digest: Any, start: Any, row: tuple[Any, ...]) -> jax.Array:
+        words, row = _opaque(leaf_key(key, (digest[0], digest[1])), row)
+        return _elementwise(words, row, family, static, sampling.offset_index(start[0], start[1], size),
+                            dtype)
+    batched: jax.Array = jax.vmap(chunk)(digests, starts, numbers)
+    return batched
+
+
+def _draw_stacked(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]], key: Key,
+                  digests: np.ndarray[Any, Any]) -> list[jax.Array]:
+    """Arrays that share (law family, static part, shape, dtype, sharding) drawn as one stack.
+
+    The leaf keys are derived inside the program, and the stack is filled by a loop, one array
+    per iteration: a loop's output is a buffer that XLA cannot fuse into the slices taken from
+    it, so under an outer jit the sampling code is compiled once, not once per slice.
+    """
+    first = draws[0]
+    static = packs[0][0]
+    numbers = [n for _, n in packs]
+    family, shape, dtype, sharding = type(first.law), first.shape, first.dtype, first.sharding
+    stack_sharding = _stacked_sharding(sharding)
+    if checks.tracing():
+        stack = _stack_kernel(key, digests, _stack_numbers(numbers), family=family,
+                              static=static, shape=shape, dtype=dtype, sharding=stack_sharding)
+        return [shardings.place(lax.index_in_dim(stack, i, keepdims=False), sharding)
+                for i in range(len(draws))]
+    n = len(draws)
+    leaf_bytes = max(1, math.prod(shape) * dtype.itemsize)
+    per_stack = max(1, min(n, STACK_BYTES // leaf_bytes))
+    size = -(-n // -(-n // per_stack))  # equal stacks: one program; the last is padded
+    out: list[jax.Array] = []
+    take = _taker(sharding)
+    with shardings.mesh_context(stack_sharding, tracing=False):
+        for start in range(0, n, size):
+            rows = [min(r, n - 1) for r in range(start, start + size)]
+            stack = _stack_kernel(key, digests[rows], _stack_numbers([numbers[r] for r in rows]),
+                                  family=family, static=static, shape=shape, dtype=dtype,
+                                  sharding=stack_sharding)
+            out.extend(take(stack, np.int32(i)) for i in range(min(size, n - start)))
+            del stack
+    return out
+
+
+def _stacked_sharding(sharding: jax.sharding.Sharding | None) -> jax.sharding.Sharding | None:
+    """The sharding of a stack of arrays with ``sharding``: the stacking axis is not split."""
+    if sharding is None:
+        return None
+    if not isinstance(sharding, jax.sharding.NamedSharding):
+        raise TypeError(f"stacked draws take NamedShardings, got {sharding!r}")
+    return jax.sharding.NamedSharding(sharding.mesh, jax.sharding.PartitionSpec(None, *sharding.spec),
+                                      memory_kind=sharding.memory_kind)
+
+
+def _stack_numbers(numbers: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """Per-array numbers, position by position, as arrays with a leading stacking axis."""
+    return tuple(None if column[0] is None else np.stack([np.asarray(x) for x in column])
+                 for column in zip(*numbers))
+
+
+@functools.partial(jax.jit, static_argnames=("family", "static", "shape", "dtype", "sharding"))
+def _stack_kernel(key: Key, digests: Any, numbers: tuple[Any, ...], *, family: Family,
+                  static: tuple[Any, ...], shape: tuple[int, ...], dtype: np.dtype[Any],
+                  sharding: jax.sharding.Sharding | None) -> jax.Array:
+    size = digests.shape[0]
+
+    def fill(key: Any, digests: Any, numbers: tuple[Any, ...]) -> jax.Array:
+        def body(i: jax.Array, out: jax.Array) -> jax.Array:
+            row = tuple(None if x is None else x[i] for x in numbers)
+            words, row = _opaque(leaf_key(key, (digests[i, 0], digests[i, 1])), row)
+            leaf = _sample(words, row, family=family, static=static, shape=shape, dtype=dtype,
+                           sharded=sharding is not None)
+            return lax.dynamic_update_index_in_dim(out, leaf, i, 0)
+
+        empty = jnp.empty((size, *shape), dtype)
+        if not shardings.is_explicit(sharding):  # explicit: the type carries it (auto_axes)
+            empty = shardings.place(empty, sharding)
+        out: jax.Array = lax.fori_loop(0, size, body, empty)
+        return out
+
+    if shardings.is_explicit(sharding):
+        stacked: jax.Array = jax.sharding.auto_axes(fill, out_sharding=sharding)(key, digests, numbers)
+        return stacked
+    return shardings.place(fill(key, digests, numbers), sharding)
+
+
+@functools.lru_cache(maxsize=256)
+def _taker(sharding: jax.sharding.Sharding | None) -> Callable[[jax.Array, Any], jax.Array]:
+    """Array ``i`` of an eager stack: one compiled program per stack shape (and sharding)."""
+    def take(stack: jax.Array, i: Any) -> jax.Array:
+        return lax.dynamic_index_in_dim(stack, i, keepdims=False)
+    return jax.jit(take) if sharding is None else jax.jit(take, out_shardings=sharding)

@@ -147,16 +147,31 @@ class Initializer:
 
     def __call__(self, key: KeyArray | np.ndarray[Any, Any], shape: ShapeLike, dtype: DTypeLike = None,
                  out_sharding: ShardingLike = None) -> jax.Array:
+        checks.shape(shape)  # the arguments are checked in order: shape, dtype, key, sharding
+        self._resolve_dtype(dtype)
+        checks.key(key)
+        planned = self.plan(shape, dtype, out_sharding, stacklevel=3)
+        if isinstance(planned, engine.Draw):
+            return engine.draw(planned.law, key, planned.shape, planned.dtype, planned.sharding,
+                               planned.axes)
+        return planned
+
+    def plan(self, shape: ShapeLike, dtype: DTypeLike = None, out_sharding: ShardingLike = None,
+             *, stacklevel: int = 2) -> engine.Draw | jax.Array:
+        """Everything a call with these arguments checks and decides, without the key: the
+        :class:`engine.Draw` to sample, or the (empty) array itself for a zero-element shape.
+        Whole-tree initialisation plans every leaf first, then draws like leaves together."""
         checked = checks.shape(shape)
         resolved = self._resolve_dtype(dtype)
-        checks.key(key)
         sharding = shardings.resolve(out_sharding, checked)
         if math.prod(checked) == 0:
             if self._recipe.fan_based:
-                warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=2)
+                warnings.warn("Initializing zero-element tensors is a no-op", UserWarning,
+                              stacklevel=stacklevel)
             else:
                 self._recipe.law(self._hyper, checked, self._axes)  # still reject a wrong rank
             return jnp.zeros(checked, resolved, device=sharding)
         law = self._recipe.law(self._hyper, checked, self._axes)
-        shardings.warn_whole_matrix(self.name, law.whole_matrix, checked, resolved, sharding)
-        return engine.draw(law, key, checked, resolved, sharding, self._axes)
+        shardings.warn_whole_matrix(self.name, law.whole_matrix, checked, resolved, sharding,
+                                    stacklevel=stacklevel + 2)
+        return engine.Draw(law, checked, resolved, sharding, self._axes)

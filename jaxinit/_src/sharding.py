@@ -90,7 +90,7 @@ def place(out: jax.Array, sharding: Sharding | None) -> jax.Array:
 
 
 def warn_whole_matrix(name: str, whole_matrix: bool, shape: Shape, dtype: np.dtype[Any],
-                      sharding: Sharding | None) -> None:
+                      sharding: Sharding | None, stacklevel: int = 4) -> None:
     """``whole_matrix``: the law needs the whole matrix at once (``Distribution.whole_matrix``)."""
     if sharding is None or not whole_matrix:
         return
@@ -99,4 +99,4 @@ def warn_whole_matrix(name: str, whole_matrix: bool, shape: Shape, dtype: np.dty
         warnings.warn(f"{name} needs the whole matrix at once (QR or a sort), so with a sharded "
                       f"`out_sharding` every device builds all of shape {shape} (about "
                       f"{mib:.0f} MiB in float32) and keeps its shard; the values are the same "
-                      f"as unsharded", UserWarning, stacklevel=4)
+                      f"as unsharded", UserWarning, stacklevel=stacklevel)

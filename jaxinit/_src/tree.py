@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import hashlib
 import inspect
@@ -12,8 +13,10 @@ from typing import Any, TypeAlias
 import jax
 import numpy as np
 
+from jaxinit._src import checks, engine
+from jaxinit._src import initializer as initializer_object
+from jaxinit._src import sharding as shardings
 from jaxinit._src.export import public
-from jaxinit._src import checks
 from jaxinit.typing import Initializer, KeyArray
 
 #: What selects leaves: a glob, a compiled regex, or a predicate ``(path, leaf) -> bool``.
@@ -45,10 +48,16 @@ def path_key(key: KeyArray, path: str) -> jax.Array:
     It depends only on the key and the path, so adding or removing other leaves changes nothing.
     """
     checks.key(key)
+    lo, hi = path_digest(path)
+    return jax.random.fold_in(jax.random.fold_in(key, lo), hi)
+
+
+def path_digest(path: str) -> tuple[int, int]:
+    """The two 32-bit words that :func:`path_key` folds into the key, low word first."""
     if not isinstance(path, str):
         raise TypeError(f"`path` must be a str (a '/'-joined key path), got {path!r}")
     digest = int.from_bytes(hashlib.blake2b(path.encode(), digest_size=8).digest(), "little")
-    return jax.random.fold_in(jax.random.fold_in(key, digest & 0xFFFFFFFF), digest >> 32)
+    return digest & 0xFFFFFFFF, digest >> 32
 
 
 def _matcher(pattern: Pattern) -> Callable[[str, Any], bool]:
@@ -88,12 +97,63 @@ def _rules(rules: object) -> list[Rule]:
     return pairs
 
 
-def _apply(rule: Rule, path: str, leaf: Any, key: jax.Array) -> Any:
-    """Draw ``leaf`` anew with the rule's initializer; a failure names the leaf and the rule."""
-    pattern, init = rule
-    where = f"rule {pattern!r} -> {init!r} on leaf {path!r} (shape {tuple(leaf.shape)}, {leaf.dtype})"
+@dataclasses.dataclass(frozen=True)
+class Leaf:
+    """One array to draw: its path (which gives its key), initializer, shape, dtype, sharding,
+    and where it came from (``"rule '*kernel' -> xavier_uniform() on leaf 'a/kernel'"``) for
+    error messages."""
+
+    path: str
+    init: Callable[..., Any]
+    shape: tuple[int, ...]
+    dtype: Any
+    sharding: jax.sharding.Sharding | None = None
+    where: str = ""
+
+
+def draw_leaves(leaves: Sequence[Leaf], key: jax.Array) -> list[Any]:
+    """Leaf ``i`` drawn as ``init(path_key(key, path), shape, dtype, out_sharding=sharding)``.
+
+    jaxinit initializers are planned first (every check before any draw), then handed to the
+    engine together (:func:`engine.draw_many`), which draws like arrays in one program with
+    the same bits: the programs compiled do not grow with the model's depth. Other callables
+    are called leaf by leaf.
+    """
+    out: list[Any] = [None] * len(leaves)
+    planned: list[tuple[int, engine.Draw]] = []
+    for i, leaf in enumerate(leaves):
+        init = leaf.init
+        if not isinstance(init, initializer_object.Initializer):
+            out[i] = _draw_one(leaf, key)
+            continue
+        try:
+            plan = init.plan(leaf.shape, leaf.dtype, leaf.sharding)
+            if isinstance(plan, engine.Draw):
+                plan.packed()  # the law's checks, before anything is drawn
+        except (ValueError, TypeError) as error:
+            raise type(error)(f"{leaf.where or leaf.path}: {error}") from error
+        if isinstance(plan, engine.Draw):
+            planned.append((i, plan))
+        else:
+            out[i] = plan  # zero elements: nothing to draw
+    if planned:
+        digests = np.array([path_digest(leaves[i].path) for i, _ in planned], np.uint32)
+        for (i, _), array in zip(planned, engine.draw_many([d for _, d in planned], key, digests)):
+            out[i] = array
+    return out
+
+
+def _draw_one(leaf: Leaf, key: jax.Array) -> Any:
+    """One leaf through its initializer's own call; a failure names the leaf (and the rule)."""
+    where = leaf.where or leaf.path
     try:
-        new = init(key, leaf.shape, leaf.dtype)
+        if leaf.sharding is not None and isinstance(leaf.init, initializer_object.Initializer):
+            new = leaf.init(path_key(key, leaf.path), leaf.shape, leaf.dtype, out_sharding=leaf.sharding)
+        else:
+            new = leaf.init(path_key(key, leaf.path), leaf.shape, leaf.dtype)
+            if leaf.sharding is not None:  # another library's initializer: placed afterwards
+                new = (jax.device_put(new, leaf.sharding) if not checks.tracing()
+                       else shardings.place(new, leaf.sharding))
     except (ValueError, TypeError) as error:
         raise type(error)(f"{where}: {error}") from error
     if getattr(new, "shape", None) != tuple(leaf.shape):
@@ -103,7 +163,7 @@ def _apply(rule: Rule, path: str, leaf: Any, key: jax.Array) -> Any:
 
 
 def _is_array(leaf: Any) -> bool:
-    return isinstance(leaf, (jax.Array, np.ndarray))
+    return isinstance(leaf, (jax.Array, np.ndarray, jax.ShapeDtypeStruct))
 
 
 @public("jaxinit")
@@ -134,19 +194,34 @@ def reinit(tree: Any, key: KeyArray, rules: Rules, *,
     leaves, treedef = jax.tree_util.tree_flatten_with_path(tree)
     paths = [path_str(p) for p, _ in leaves]
     used = [False] * len(pairs)
-    out = []
-    for path, (_, leaf) in zip(paths, leaves):
-        new = leaf
-        if _is_array(leaf):
-            for i, (match, init) in enumerate(matchers):
-                if match(path, leaf):
-                    used[i] = True
-                    new = _apply(pairs[i], path, leaf, path_key(key, path))
-                    break
-        out.append(new)
+    out = [leaf for _, leaf in leaves]
+    chosen: list[tuple[int, Leaf]] = []
+    abstract: list[str] = []
+    for index, (path, (_, leaf)) in enumerate(zip(paths, leaves)):
+        if not _is_array(leaf):
+            continue
+        for i, (match, init) in enumerate(matchers):
+            if match(path, leaf):
+                used[i] = True
+                where = (f"rule {pairs[i][0]!r} -> {init!r} on leaf {path!r} "
+                         f"(shape {tuple(leaf.shape)}, {leaf.dtype})")
+                sharding = leaf.sharding if isinstance(leaf, jax.ShapeDtypeStruct) else None
+                chosen.append((index, Leaf(path, init, tuple(leaf.shape), leaf.dtype, sharding, where)))
+                break
+        else:
+            if isinstance(leaf, jax.ShapeDtypeStruct):
+                abstract.append(path)
     unused = [pairs[i][0] for i, u in enumerate(used) if not u]
     if unused and strict:
         shown = ", ".join(paths[:8]) + (" ..." if len(paths) > 8 else "")
         raise ValueError(f"reinit rules matched no array leaf: {unused!r}; the paths are: {shown} "
                          f"(pass strict=False to allow this)")
+    if abstract:
+        shown = ", ".join(abstract[:8]) + (" ..." if len(abstract) > 8 else "")
+        raise ValueError(f"reinit: abstract leaves (jax.ShapeDtypeStruct) that no rule matches would "
+                         f"stay without a value: {shown}; add a rule for them (e.g. a last "
+                         f"catch-all '*': jaxinit.zeros())")
+    drawn = draw_leaves([leaf for _, leaf in chosen], key)
+    for (index, _), array in zip(chosen, drawn):
+        out[index] = array
     return jax.tree_util.tree_unflatten(treedef, out)

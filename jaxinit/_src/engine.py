@@ -60,8 +60,13 @@ HOST_PLATFORMS = ("cpu",)
 
 
 def draw(law: Distribution, key: Key, shape: tuple[int, ...], dtype: np.dtype[Any],
-         sharding: jax.sharding.Sharding | None, axes: FanAxes) -> jax.Array:
-    """Sample ``law`` into an array: pick the tier, pass the law's numbers dynamically."""
+         sharding: jax.sharding.Sharding | None, axes: FanAxes,
+         digest: Sequence[int] | None = None) -> jax.Array:
+    """Sample ``law`` into an array: pick the tier, pass the law's numbers dynamically.
+
+    With a ``digest`` the array is drawn with ``leaf_key(key, digest)``, derived inside the
+    compiled kernel (no dispatch of its own).
+    """
     family = type(law)
     static, numbers = law.pack(shape, dtype, axes)
     check_finite(law, numbers, dtype)
@@ -70,10 +75,12 @@ def draw(law: Distribution, key: Key, shape: tuple[int, ...], dtype: np.dtype[An
     eager = not checks.tracing()
     if eager and use_chunks(family, shape, sharding) and \
             EAGER_CALLS.count((family, static, shape, dtype)) < COMPILE_AFTER:
-        return _draw_chunked(key, numbers, family, static, shape, dtype)
+        return _draw_chunked(key if digest is None else leaf_key(key, digest), numbers, family,
+                             static, shape, dtype)
     with shardings.mesh_context(sharding, tracing=not eager):
-        out: jax.Array = _kernel(key, numbers, family=family, static=static, shape=shape,
-                                 dtype=dtype, sharding=sharding)
+        out: jax.Array = _kernel(key, numbers, None if digest is None else np.asarray(digest, np.uint32),
+                                 family=family, static=static, shape=shape, dtype=dtype,
+                                 sharding=sharding)
         return out
 
 
@@ -131,9 +138,11 @@ def _opaque(key: Key, numbers: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
 
 
 @functools.partial(jax.jit, static_argnames=("family", "static", "shape", "dtype", "sharding"))
-def _kernel(key: Key, numbers: tuple[Any, ...], *, family: Family, static: tuple[Any, ...],
-            shape: tuple[int, ...], dtype: np.dtype[Any],
+def _kernel(key: Key, numbers: tuple[Any, ...], digest: Any = None, *, family: Family,
+            static: tuple[Any, ...], shape: tuple[int, ...], dtype: np.dtype[Any],
             sharding: jax.sharding.Sharding | None) -> jax.Array:
+    if digest is not None:
+        key = leaf_key(key, (digest[0], digest[1]))
     words, numbers = _opaque(key, numbers)
     if shardings.is_explicit(sharding):
         # Sharding in types: compute under Auto axes and let the partitioner split the work,
@@ -234,7 +243,7 @@ def _elementwise(words: Any, numbers: tuple[Any, ...], family: Family, static: t
     return family.transform(u, numbers, static, dtype)
 
 
-# -- the stacked tier: many arrays of one law family in one program -------------------------
+# -- many arrays at once: a whole model's parameters --------------------------------------
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Draw:
@@ -253,14 +262,12 @@ class Draw:
         return static, numbers
 
 
-# An eager group is drawn in stacks of at most this many bytes (or one array, if larger): the
-# stack is a temporary beside the arrays cut from it, so this bounds the extra memory.
-STACK_BYTES = 2 ** 28
-
-
 # Eager calls on a host platform cut every array of a law family from batches of this many
 # chunks: one program per (law family, static part, dtype, chunk size) serves every shape.
 CHUNK_BATCH = 64
+# Under jit, a stack holds at most this many bytes per device (or one array, if larger): the
+# stack is a temporary beside the arrays sliced from it, so this bounds the extra memory.
+STACK_BYTES = 2 ** 30
 
 
 def numbers_form(numbers: tuple[Any, ...]) -> Hashable | None:
@@ -277,7 +284,7 @@ def numbers_form(numbers: tuple[Any, ...]) -> Hashable | None:
     return tuple(form)
 
 
-def leaf_key(key: Key, digest: Sequence[int]) -> jax.Array:
+def leaf_key(key: Key, digest: Sequence[Any]) -> jax.Array:
     """``fold_in(fold_in(key, digest[0]), digest[1])``: the key of one array of a many-array draw."""
     folded: jax.Array = jax.random.fold_in(jax.random.fold_in(key, digest[0]), digest[1])
     return folded
@@ -285,19 +292,22 @@ def leaf_key(key: Key, digest: Sequence[int]) -> jax.Array:
 
 def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) -> list[jax.Array]:
     """Array ``i`` of ``draws`` sampled with the key ``leaf_key(key, digests[i])``: the same
-    bits as ``draw`` array by array, from programs whose number does not grow with the number
-    of arrays (a model's depth). The tier policy for many arrays:
+    bits as ``draw`` array by array, from a number of compiled programs that does not grow
+    with the number of arrays (a model's depth). The tier policy for many arrays:
 
-    * **batched chunks**, eagerly on a host platform, for arrays the chunk tier may cut (see
-      ``use_chunks``): every such array of a (law family, static part, dtype) is cut from
-      batches of ``CHUNK_BATCH`` chunks, whatever its shape; at most one batch is a temporary;
-    * **stacks** otherwise, for arrays that share (law family, static part, shape, dtype,
-      sharding): one program draws the whole stack in a loop (:func:`_stack_kernel`), which
-      under an outer jit keeps XLA from fusing the sampling code into every slice taken from
-      the stack; eagerly, in stacks of at most ``STACK_BYTES``;
-    * **one by one** (:func:`draw`) for an array alone in its stack, or with a traced
-      hyperparameter; and eagerly off the host for a stack of fewer than ``COMPILE_AFTER``
-      arrays that the chunk tier can cut.
+    * **eagerly on a host platform** (CPU), arrays the chunk tier may cut (``use_chunks``) are
+      cut from **batches of chunks**: every such array of one (law family, static part,
+      dtype), whatever its shape, from ``CHUNK_BATCH`` chunks at a time; one program per
+      chunk size serves every model, and one batch is the only temporary;
+    * **eagerly otherwise**, array by array (``draw``, its leaf key derived inside the
+      kernel): one program per (law family, static part, shape, dtype, sharding), shared by
+      every layer, and no temporary;
+    * **under jit**, arrays that share (law family, static part, shape, dtype, sharding) are
+      drawn as **stacks** (:func:`_stack_kernel`): a loop fills the stack one array per
+      iteration, and a loop's output is a buffer that XLA cannot fuse into the slices taken
+      from it, so the sampling code is compiled once per stack rather than once per array.
+      Stacks hold at most ``STACK_BYTES`` per device. An array alone in its stack, or with a
+      traced hyperparameter, is drawn by ``draw``.
     """
     digests = np.asarray(digests, np.uint32).reshape(len(draws), 2)
     packs = [d.packed() for d in draws]
@@ -310,30 +320,28 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
     for i, (d, (static, numbers)) in enumerate(zip(draws, packs)):
         form = numbers_form(numbers)
         family = type(d.law)
-        if form is None:
-            alone.append(i)
-        elif host and use_chunks(family, d.shape, d.sharding):
+        if host and form is not None and use_chunks(family, d.shape, d.sharding):
             chunked[(family, static, d.dtype, form)].append(i)
+        elif eager or form is None or not _stackable(d.sharding):
+            alone.append(i)
         else:
             stacked[(family, static, d.shape, d.dtype, d.sharding, form)].append(i)
     for members in chunked.values():
-        for i, array in zip(members, _draw_chunk_batches([draws[i] for i in members],
-                                                         [packs[i] for i in members], key,
-                                                         digests[members])):
+        arrays = _draw_chunk_batches([draws[i] for i in members], [packs[i] for i in members],
+                                     key, digests[members])
+        for i, array in zip(members, arrays):
             out[i] = array
     for members in stacked.values():
-        first = draws[members[0]]
-        if len(members) == 1 or (eager and len(members) < COMPILE_AFTER and use_chunks(
-                type(first.law), first.shape, first.sharding)):
+        if len(members) == 1:
             alone.extend(members)
             continue
-        for i, array in zip(members, _draw_stacked([draws[i] for i in members],
-                                                   [packs[i] for i in members], key,
-                                                   digests[members])):
+        arrays = _draw_stacked([draws[i] for i in members], [packs[i] for i in members], key,
+                               digests[members])
+        for i, array in zip(members, arrays):
             out[i] = array
-    for i in alone:
+    for i in sorted(alone):
         d = draws[i]
-        out[i] = draw(d.law, leaf_key(key, digests[i].tolist()), d.shape, d.dtype, d.sharding, d.axes)
+        out[i] = draw(d.law, key, d.shape, d.dtype, d.sharding, d.axes, digests[i].tolist())
     return cast(list[jax.Array], out)
 
 
@@ -342,19 +350,26 @@ def _default_platform() -> str:
     return str(device.platform)
 
 
+def _stackable(sharding: jax.sharding.Sharding | None) -> bool:
+    return sharding is None or isinstance(sharding, jax.sharding.NamedSharding)
+
+
 def _draw_chunk_batches(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]], key: Key,
                         digests: np.ndarray[Any, Any]) -> list[jax.Array]:
     """Arrays of one law family, static part and dtype, any shapes, cut from batches of chunks
     (eager, host platform). Row ``r`` of a batch is the chunk of array ``a[r]`` that starts at
-    element ``start[r]``: ``_chunk_kernel``'s values, so each array is what ``draw`` gives."""
+    element ``start[r]``, with ``_chunk_kernel``'s values: each array is what ``draw`` gives.
+    An array is handed to JAX as soon as its last chunk is in, so the host buffers never hold
+    more than the arrays still being cut."""
     family, static, dtype = type(draws[0].law), packs[0][0], draws[0].dtype
     sizes = [math.prod(d.shape) for d in draws]
-    hosts = [np.empty(n, dtype) for n in sizes]
     numbers = _stack_numbers([n for _, n in packs])
+    default = checks.config("jax_default_device") or jax.devices()[0]
+    out: list[jax.Array | None] = [None] * len(draws)
     for size in (SMALL_CHUNK, CHUNK):
-        rows = [(a, start) for a, n in enumerate(sizes)
-                if (SMALL_CHUNK if n <= 4 * SMALL_CHUNK else CHUNK) == size
-                for start in range(0, n, size)]
+        members = [a for a, n in enumerate(sizes) if (SMALL_CHUNK if n <= 4 * SMALL_CHUNK else CHUNK) == size]
+        rows = [(a, start) for a in members for start in range(0, sizes[a], size)]
+        hosts: dict[int, np.ndarray[Any, Any]] = {}
         for first in range(0, len(rows), CHUNK_BATCH):
             batch = rows[first:first + CHUNK_BATCH]
             padded = batch + [batch[-1]] * (CHUNK_BATCH - len(batch))
@@ -364,14 +379,12 @@ def _draw_chunk_batches(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]],
                 key, digests[leaf], starts, tuple(None if x is None else x[leaf] for x in numbers),
                 family=family, static=static, dtype=dtype, size=size))
             for (a, start), chunk in zip(batch, values):
+                host = hosts.setdefault(a, np.empty(sizes[a], dtype))
                 stop = min(start + size, sizes[a])
-                hosts[a][start:stop] = chunk[:stop - start]
-    default = checks.config("jax_default_device") or jax.devices()[0]
-    out: list[jax.Array] = []
-    for host, d in zip(hosts, draws):
-        placed: jax.Array = jax.device_put(host.reshape(d.shape), default)
-        out.append(placed)
-    return out
+                host[start:stop] = chunk[:stop - start]
+                if stop == sizes[a]:  # its last chunk
+                    out[a] = jax.device_put(hosts.pop(a).reshape(draws[a].shape), default)
+    return cast(list[jax.Array], out)
 
 
 @functools.partial(jax.jit, static_argnames=("family", "static", "dtype", "size"))
@@ -389,36 +402,25 @@ def _chunk_batch_kernel(key: Key, digests: Any, starts: Any, numbers: tuple[Any,
 
 def _draw_stacked(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]], key: Key,
                   digests: np.ndarray[Any, Any]) -> list[jax.Array]:
-    """Arrays that share (law family, static part, shape, dtype, sharding) drawn as one stack.
-
-    The leaf keys are derived inside the program, and the stack is filled by a loop, one array
-    per iteration: a loop's output is a buffer that XLA cannot fuse into the slices taken from
-    it, so under an outer jit the sampling code is compiled once, not once per slice.
-    """
+    """Arrays that share (law family, static part, shape, dtype, sharding), under jit: in
+    stacks of at most ``STACK_BYTES`` per device (equal stacks), sliced into the arrays."""
     first = draws[0]
-    static = packs[0][0]
-    numbers = [n for _, n in packs]
     family, shape, dtype, sharding = type(first.law), first.shape, first.dtype, first.sharding
-    stack_sharding = _stacked_sharding(sharding)
-    if checks.tracing():
-        stack = _stack_kernel(key, digests, _stack_numbers(numbers), family=family,
-                              static=static, shape=shape, dtype=dtype, sharding=stack_sharding)
-        return [shardings.place(lax.index_in_dim(stack, i, keepdims=False), sharding)
-                for i in range(len(draws))]
+    per_device = sharding.shard_shape(shape) if sharding is not None else shape
+    leaf_bytes = max(1, math.prod(per_device) * dtype.itemsize)
     n = len(draws)
-    leaf_bytes = max(1, math.prod(shape) * dtype.itemsize)
-    per_stack = max(1, min(n, STACK_BYTES // leaf_bytes))
-    size = -(-n // -(-n // per_stack))  # equal stacks: one program; the last is padded
+    stacks = -(-n // max(1, min(n, STACK_BYTES // leaf_bytes)))
+    size = -(-n // stacks)
     out: list[jax.Array] = []
-    take = _taker(sharding)
-    with shardings.mesh_context(stack_sharding, tracing=False):
-        for start in range(0, n, size):
-            rows = [min(r, n - 1) for r in range(start, start + size)]
-            stack = _stack_kernel(key, digests[rows], _stack_numbers([numbers[r] for r in rows]),
-                                  family=family, static=static, shape=shape, dtype=dtype,
-                                  sharding=stack_sharding)
-            out.extend(take(stack, np.int32(i)) for i in range(min(size, n - start)))
-            del stack
+    for start in range(0, n, size):
+        rows = range(start, min(start + size, n))
+        stack = _stack_kernel(key, digests[list(rows)], _stack_numbers([packs[r][1] for r in rows]),
+                              family=family, static=packs[0][0], shape=shape, dtype=dtype,
+                              sharding=sharding)
+        leaves = [lax.index_in_dim(stack, i, keepdims=False) for i in range(len(rows))]
+        # explicit axes: the stack's type carries the sharding, and so do its slices
+        out.extend(leaves if shardings.explicit_mesh(sharding) else
+                   [shardings.place(x, sharding) for x in leaves])
     return out
 
 
@@ -442,7 +444,20 @@ def _stack_numbers(numbers: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
 def _stack_kernel(key: Key, digests: Any, numbers: tuple[Any, ...], *, family: Family,
                   static: tuple[Any, ...], shape: tuple[int, ...], dtype: np.dtype[Any],
                   sharding: jax.sharding.Sharding | None) -> jax.Array:
+    """The stack of ``digests.shape[0]`` arrays, array ``i`` drawn with ``leaf_key(key,
+    digests[i])`` and row ``i`` of ``numbers``, each with ``sharding`` (the stack is not split
+    along its first axis)."""
     size = digests.shape[0]
+    stack_sharding = _stacked_sharding(sharding)
+    # On a mesh with Explicit axes the stack is computed under Auto axes, so the loop's carry
+    # and updates need no sharding types, and comes out with its sharding in its type.
+    typed = shardings.explicit_mesh(sharding)
+
+    def constrain(x: jax.Array, target: jax.sharding.Sharding | None) -> jax.Array:
+        # each array is constrained too, so that a device computes only its own shard of it
+        if typed and isinstance(target, jax.sharding.NamedSharding):
+            return shardings.place_spec(x, target.spec)
+        return shardings.place(x, target)
 
     def fill(key: Any, digests: Any, numbers: tuple[Any, ...]) -> jax.Array:
         def body(i: jax.Array, out: jax.Array) -> jax.Array:
@@ -450,23 +465,13 @@ def _stack_kernel(key: Key, digests: Any, numbers: tuple[Any, ...], *, family: F
             words, row = _opaque(leaf_key(key, (digests[i, 0], digests[i, 1])), row)
             leaf = _sample(words, row, family=family, static=static, shape=shape, dtype=dtype,
                            sharded=sharding is not None)
-            return lax.dynamic_update_index_in_dim(out, leaf, i, 0)
+            return lax.dynamic_update_index_in_dim(out, constrain(leaf, sharding), i, 0)
 
-        empty = jnp.empty((size, *shape), dtype)
-        if not shardings.is_explicit(sharding):  # explicit: the type carries it (auto_axes)
-            empty = shardings.place(empty, sharding)
+        empty = constrain(jnp.empty((size, *shape), dtype), stack_sharding)
         out: jax.Array = lax.fori_loop(0, size, body, empty)
-        return out
+        return constrain(out, stack_sharding)
 
-    if shardings.is_explicit(sharding):
-        stacked: jax.Array = jax.sharding.auto_axes(fill, out_sharding=sharding)(key, digests, numbers)
+    if typed:
+        stacked: jax.Array = jax.sharding.auto_axes(fill, out_sharding=stack_sharding)(key, digests, numbers)
         return stacked
-    return shardings.place(fill(key, digests, numbers), sharding)
-
-
-@functools.lru_cache(maxsize=256)
-def _taker(sharding: jax.sharding.Sharding | None) -> Callable[[jax.Array, Any], jax.Array]:
-    """Array ``i`` of an eager stack: one compiled program per stack shape (and sharding)."""
-    def take(stack: jax.Array, i: Any) -> jax.Array:
-        return lax.dynamic_index_in_dim(stack, i, keepdims=False)
-    return jax.jit(take) if sharding is None else jax.jit(take, out_shardings=sharding)
+    return fill(key, digests, numbers)

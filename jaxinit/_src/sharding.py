@@ -71,11 +71,17 @@ def is_explicit(sharding: Sharding | None) -> TypeGuard[NamedSharding]:
     return any(types.get(n) == AxisType.Explicit for n in names if isinstance(n, str))
 
 
+def explicit_mesh(sharding: Sharding | None) -> TypeGuard[NamedSharding]:
+    """True when the sharding's mesh has an Explicit axis (whether or not its spec names one)."""
+    return isinstance(sharding, NamedSharding) and AxisType.Explicit in sharding.mesh.axis_types
+
+
 def mesh_context(sharding: Sharding | None,
                  tracing: bool) -> contextlib.AbstractContextManager[object]:
-    """Explicit-axis shardings are traced inside their mesh; enter it if an eager caller has
-    not (under jit the caller's jit must already be inside it, as JAX requires)."""
-    if is_explicit(sharding) and not tracing and jax.sharding.get_abstract_mesh().empty:
+    """Shardings on a mesh with Explicit axes are traced inside their mesh; enter it if an
+    eager caller has not (under jit the caller's jit must already be inside it, as JAX
+    requires)."""
+    if explicit_mesh(sharding) and not tracing and jax.sharding.get_abstract_mesh().empty:
         # a NamedSharding may hold an AbstractMesh; jax.set_mesh itself rejects one
         return jax.set_mesh(cast(Mesh, sharding.mesh))
     return contextlib.nullcontext()
@@ -87,6 +93,12 @@ def place(out: jax.Array, sharding: Sharding | None) -> jax.Array:
     # jax leaves with_sharding_constraint unannotated; it returns an array like `out`
     constrain = cast(Callable[[jax.Array, Sharding], jax.Array], lax.with_sharding_constraint)
     return constrain(out, sharding)
+
+
+def place_spec(out: jax.Array, spec: PartitionSpec) -> jax.Array:
+    """``out`` constrained to ``spec`` on the context mesh (inside ``auto_axes``)."""
+    constrain = cast(Callable[[jax.Array, PartitionSpec], jax.Array], lax.with_sharding_constraint)
+    return constrain(out, spec)
 
 
 def warn_whole_matrix(name: str, whole_matrix: bool, shape: Shape, dtype: np.dtype[Any],

@@ -312,7 +312,8 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
     digests = np.asarray(digests, np.uint32).reshape(len(draws), 2)
     packs = [d.packed() for d in draws]
     eager = not checks.tracing()
-    host = eager and _default_platform() in HOST_PLATFORMS
+    # rbg keys draw other bits under vmap than alone, and the batched chunks are a vmap
+    host = eager and _default_platform() in HOST_PLATFORMS and _threefry(key)
     out: list[jax.Array | None] = [None] * len(draws)
     chunked: dict[Hashable, list[int]] = collections.defaultdict(list)
     stacked: dict[Hashable, list[int]] = collections.defaultdict(list)
@@ -348,6 +349,13 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
 def _default_platform() -> str:
     device = checks.config("jax_default_device") or jax.devices()[0]
     return str(device.platform)
+
+
+def _threefry(key: Key) -> bool:
+    """A raw uint32 key, or a typed key of jax's default Threefry implementation."""
+    if not jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        return True
+    return str(jax.random.key_impl(key)) == "threefry2x32"
 
 
 def _stackable(sharding: jax.sharding.Sharding | None) -> bool:

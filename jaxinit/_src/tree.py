@@ -217,7 +217,7 @@ def reinit(tree: Any, key: KeyArray, rules: Rules, *,
         raise ValueError(f"reinit rules matched no array leaf: {unused!r}; the paths are: {shown} "
                          f"(pass strict=False to allow this)")
     if abstract:
-        shown = ", ".join(abstract[:8]) + (" ..." if len(abstract) > 8 else "")
+        shown = ", ".join(map(repr, abstract[:8])) + (" ..." if len(abstract) > 8 else "")
         raise ValueError(f"reinit: abstract leaves (jax.ShapeDtypeStruct) that no rule matches would "
                          f"stay without a value: {shown}; add a rule for them (e.g. a last "
                          f"catch-all '*': jaxinit.zeros())")

@@ -140,7 +140,7 @@ def collect(model: Any) -> tuple[list[tuple[Path, eqx.Module]], dict[Path, Leaf]
             if isinstance(child, eqx.Module) and child is not node:
                 visit(child, path)
             elif _is_array(child):  # floating ones must be covered; integer/bool state may be
-                leaves[path] = Leaf(shape_struct(child.shape, child.dtype), path_name(path))
+                leaves[path] = Leaf(shape_struct(child), path_name(path))
                 if isinstance(child, jax.ShapeDtypeStruct):
                     abstract.append(path)
 

@@ -179,7 +179,7 @@ def collect(model: nn.Module, key: jax.Array, example_inputs: tuple[Any, ...],
             if names in leaves:
                 raise ValueError(f"{path_name(names)!r} is both a parameter and a batch statistic; "
                                  f"reset_parameters cannot tell them apart")
-            leaves[names] = Leaf(shape_struct(struct.shape, struct.dtype),
+            leaves[names] = Leaf(shape_struct(struct, keep_sharding=False),
                                  path_name((collection,) + names))
             full[names] = collection
     return modules, leaves, (shapes, full)

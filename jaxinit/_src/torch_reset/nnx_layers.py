@@ -132,7 +132,7 @@ def collect(model: nnx.Module) -> tuple[list[tuple[Path, nnx.Module]], dict[Path
             if isinstance(value, jax.ShapeDtypeStruct):
                 abstract.append(path)
             if isinstance(node, _TRACKED) and hasattr(value, "shape") and hasattr(value, "dtype"):
-                leaves[path] = Leaf(shape_struct(value.shape, value.dtype), path_name(path))
+                leaves[path] = Leaf(shape_struct(value), path_name(path))
                 variables[path] = node
     return modules, leaves, variables, abstract
 

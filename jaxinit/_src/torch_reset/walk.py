@@ -22,7 +22,8 @@ import jax.numpy as jnp
 from jaxinit._src import torch_defaults as td
 from jaxinit._src import checks
 from jaxinit._src.torch_reset.rules import TorchParam, lookup, type_name
-from jaxinit._src.tree import path_key
+from jaxinit._src.tree import Leaf as TreeLeaf
+from jaxinit._src.tree import draw_leaves
 from jaxinit.typing import Initializer
 
 #: Where a layer or a parameter sits in the model: its attribute names and indices.
@@ -37,10 +38,14 @@ class Leaf:
     name: str
 
 
-def shape_struct(shape: Sequence[int], dtype: Any) -> jax.ShapeDtypeStruct:
-    """``jax.ShapeDtypeStruct(shape, dtype)``, whose constructor jax leaves unannotated."""
-    make = cast(Callable[[Sequence[int], Any], jax.ShapeDtypeStruct], jax.ShapeDtypeStruct)
-    return make(shape, dtype)
+def shape_struct(value: Any, keep_sharding: bool = True) -> jax.ShapeDtypeStruct:
+    """An array's ``jax.ShapeDtypeStruct``. An abstract model's parameter keeps its sharding
+    (it is then made with it); a concrete array's is not kept (it is re-drawn as an
+    initializer call would draw it)."""
+    make = cast(Callable[..., jax.ShapeDtypeStruct], jax.ShapeDtypeStruct)
+    abstract = isinstance(value, jax.ShapeDtypeStruct) and keep_sharding
+    sharding = value.sharding if abstract else None
+    return make(value.shape, value.dtype, sharding=sharding)
 
 
 _FRAMEWORKS = (("flax.nnx", "nnx_layers"), ("flax.linen", "linen_layers"), ("equinox", "equinox_layers"))
@@ -198,12 +203,11 @@ def check_concrete(initializers: Mapping[Path, Initializer], abstract: Iterable[
 
 def draw(initializers: Mapping[Path, Initializer], leaves: Mapping[Path, Leaf],
          key: jax.Array) -> dict[Path, jax.Array]:
-    """New values: each parameter drawn with ``path_key(key, its name)``, in its own dtype."""
-    out: dict[Path, jax.Array] = {}
-    for path, init in initializers.items():
-        leaf = leaves[path]
-        try:
-            out[path] = init(path_key(key, leaf.name), leaf.struct.shape, leaf.struct.dtype)
-        except (TypeError, ValueError) as error:
-            raise type(error)(f"{leaf.name}: {error}") from error
-    return out
+    """New values: each parameter drawn with ``path_key(key, its name)``, in its own dtype (and
+    with its sharding, when an abstract model's parameter carries one), through the whole-tree
+    path: parameters of one law, shape and dtype are drawn together (:func:`draw_leaves`)."""
+    paths = list(initializers)
+    requests = [TreeLeaf(leaves[p].name, initializers[p], tuple(leaves[p].struct.shape),
+                         leaves[p].struct.dtype, leaves[p].struct.sharding,
+                         where=leaves[p].name) for p in paths]
+    return dict(zip(paths, draw_leaves(requests, key)))

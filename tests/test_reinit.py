@@ -1,0 +1,245 @@
+"""jaxinit.reinit: whole trees (concrete or abstract) drawn together, bit for bit as leaf by leaf."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxinit
+from jaxinit._src import engine
+
+KEY = jax.random.key(7)
+
+# Several layers of one architecture, so that the leaves fall into groups that share
+# (law family, static part, shape, dtype): what the engine draws together.
+LAYERS = 3
+
+
+def model_shapes(layers=LAYERS):
+    shapes = {"embed": (96, 32)}
+    for i in range(layers):
+        shapes.update({f"h{i}/attn/kernel": (32, 96), f"h{i}/attn/bias": (96,),
+                       f"h{i}/mlp/kernel": (32, 128), f"h{i}/mlp/bias": (128,),
+                       f"h{i}/out/kernel": (128, 32), f"h{i}/ln/scale": (32,), f"h{i}/ln/bias": (32,),
+                       f"h{i}/conv/kernel": (3, 3, 8, 8), f"h{i}/big/kernel": (300, 300)})
+    return shapes
+
+
+# Rules that mix every kind of law: elementwise (with numbers that differ between the leaves
+# of one stack: fan-based bounds and a per-layer std), the blocked far tail, structured laws
+# (orthogonal, sparse, eye, dirac), constants and another library's initializer.
+def mixed_rules():
+    return [
+        ("embed", jaxinit.trunc_normal(0.0, 1.0, 3.0, 9.0)),
+        ("h0/out/kernel", jaxinit.normal(0.0, 0.01)),
+        ("*/out/kernel", jaxinit.normal(0.0, 0.02)),
+        ("*/attn/kernel", jaxinit.xavier_uniform()),
+        ("*/mlp/kernel", jaxinit.orthogonal(gain=2.0)),
+        ("*/conv/kernel", jaxinit.dirac()),
+        ("h1/big/kernel", jaxinit.sparse(0.5)),
+        ("*/big/kernel", jaxinit.kaiming_normal(nonlinearity="relu")),
+        ("*/scale", jaxinit.ones()),
+        ("h2/*/bias", jax.nn.initializers.normal(0.5)),
+        ("*/bias", jaxinit.triangular(-0.1, 0.1)),
+    ]
+
+
+def leaf_by_leaf(tree, key, rules):
+    """The reference: each leaf drawn on its own, as reinit documents."""
+    out = {}
+    for path, leaf in tree.items():
+        init = next(init for pattern, init in rules if __import__("fnmatch").fnmatchcase(path, pattern))
+        out[path] = init(jaxinit.path_key(key, path), leaf.shape, leaf.dtype)
+    return out
+
+
+def assert_same_bits(got, want):
+    assert set(got) == set(want)
+    for path in want:
+        assert got[path].dtype == want[path].dtype, path
+        assert got[path].shape == want[path].shape, path
+        np.testing.assert_array_equal(np.asarray(got[path]), np.asarray(want[path]), err_msg=path)
+
+
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.bfloat16, jnp.float16])
+def test_eager_whole_tree_equals_leaf_by_leaf(dtype):
+    tree = {p: jax.ShapeDtypeStruct(s, dtype) for p, s in model_shapes().items()}
+    rules = mixed_rules()
+    got = jaxinit.reinit(tree, KEY, rules)
+    assert_same_bits(got, leaf_by_leaf(tree, KEY, rules))
+    assert all(isinstance(x, jax.Array) for x in got.values())
+
+
+def test_whole_tree_float64_equals_leaf_by_leaf():
+    with jax.enable_x64(True):
+        tree = {p: jax.ShapeDtypeStruct(s, jnp.float64) for p, s in model_shapes().items()}
+        rules = mixed_rules()
+        assert_same_bits(jaxinit.reinit(tree, KEY, rules), leaf_by_leaf(tree, KEY, rules))
+        assert_same_bits(jax.jit(lambda k: jaxinit.reinit(tree, k, rules))(KEY),
+                         leaf_by_leaf(tree, KEY, rules))
+
+
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.bfloat16])
+def test_whole_tree_under_jit_equals_leaf_by_leaf(dtype):
+    tree = {p: jax.ShapeDtypeStruct(s, dtype) for p, s in model_shapes().items()}
+    rules = mixed_rules()
+    got = jax.jit(lambda k: jaxinit.reinit(tree, k, rules))(KEY)
+    assert_same_bits(got, leaf_by_leaf(tree, KEY, rules))
+
+
+def test_every_tier_gives_the_same_bits(monkeypatch):
+    """Batched chunks (eager, host), kernels per signature (eager, large arrays or off the
+    host), stacks under jit, and stacks split by the byte bound: one set of values."""
+    tree = {p: jax.ShapeDtypeStruct(s, jnp.float32) for p, s in model_shapes().items()}
+    rules = mixed_rules()
+    want = leaf_by_leaf(tree, KEY, rules)
+    assert_same_bits(jaxinit.reinit(tree, KEY, rules), want)
+    monkeypatch.setattr(engine, "HOST_PLATFORMS", ())  # eager off the host: array by array
+    assert_same_bits(jaxinit.reinit(tree, KEY, rules), want)
+    monkeypatch.setattr(engine, "STACK_BYTES", 2 * 300 * 300 * 4)  # stacks of at most 2 arrays
+    assert_same_bits(jax.jit(lambda k: jaxinit.reinit(tree, k, rules))(KEY), want)
+    monkeypatch.setattr(engine, "CHUNK_BATCH", 3)  # batches that end inside an array
+    monkeypatch.setattr(engine, "HOST_PLATFORMS", ("cpu",))
+    assert_same_bits(jaxinit.reinit(tree, KEY, rules), want)
+
+
+@pytest.mark.parametrize("make_key", [lambda: jax.random.key(3), lambda: jax.random.PRNGKey(3),
+                                      lambda: jax.random.key(3, impl="rbg")],
+                         ids=["threefry", "raw uint32", "rbg"])
+def test_every_key_kind(make_key):
+    key = make_key()
+    tree = {p: jax.ShapeDtypeStruct(s, jnp.float32) for p, s in model_shapes(2).items()}
+    rules = [("*kernel", jaxinit.kaiming_uniform()), ("*", jaxinit.uniform())]
+    want = leaf_by_leaf(tree, key, rules)
+    assert_same_bits(jaxinit.reinit(tree, key, rules), want)
+    assert_same_bits(jax.jit(lambda k: jaxinit.reinit(tree, k, rules))(key), want)
+
+
+def test_under_vmap_over_keys():
+    tree = {p: jax.ShapeDtypeStruct(s, jnp.float32) for p, s in model_shapes(2).items()}
+    rules = [("*", jaxinit.normal(0.0, 0.02))]
+    keys = jax.random.split(KEY, 3)
+    got = jax.vmap(lambda k: jaxinit.reinit(tree, k, rules))(keys)
+    for i in range(3):
+        assert_same_bits({p: x[i] for p, x in got.items()}, leaf_by_leaf(tree, keys[i], rules))
+
+
+def test_traced_hyperparameter_is_drawn_alone():
+    """A vmapped std cannot be stacked: those leaves are drawn one by one, with the same bits."""
+    tree = {p: jax.ShapeDtypeStruct(s, jnp.float32) for p, s in model_shapes(2).items()}
+
+    def draw(std):
+        return jaxinit.reinit(tree, KEY, [("*", jaxinit.normal(0.0, std))])
+
+    got = jax.vmap(draw)(jnp.array([0.5, 2.0]))
+    for i, std in enumerate([0.5, 2.0]):
+        assert_same_bits({p: x[i] for p, x in got.items()},
+                         leaf_by_leaf(tree, KEY, [("*", jaxinit.normal(0.0, std))]))
+
+
+def test_concrete_and_abstract_leaves_mix():
+    shapes = model_shapes(2)
+    tree = {p: (jnp.zeros(s) if i % 2 else jax.ShapeDtypeStruct(s, jnp.float32))
+            for i, (p, s) in enumerate(shapes.items())}
+    rules = [("*", jaxinit.uniform(-1.0, 1.0))]
+    assert_same_bits(jaxinit.reinit(tree, KEY, rules), leaf_by_leaf(tree, KEY, rules))
+
+
+def test_unmatched_abstract_leaf_is_an_error():
+    tree = {"kernel": jax.ShapeDtypeStruct((3, 4), jnp.float32),
+            "bias": jax.ShapeDtypeStruct((4,), jnp.float32)}
+    with pytest.raises(ValueError, match="abstract leaves .* 'bias'"):
+        jaxinit.reinit(tree, KEY, {"kernel": jaxinit.ones()})
+    with pytest.raises(ValueError, match="abstract leaves .* 'bias'"):
+        jaxinit.reinit(tree, KEY, {"kernel": jaxinit.ones()}, strict=False)
+
+
+def test_unmatched_concrete_leaf_is_kept():
+    tree = {"kernel": jax.ShapeDtypeStruct((3, 4), jnp.float32), "bias": jnp.full((4,), 5.0)}
+    out = jaxinit.reinit(tree, KEY, {"kernel": jaxinit.ones()})
+    assert out["bias"] is tree["bias"]
+
+
+def test_zero_element_leaves():
+    tree = {"a": jax.ShapeDtypeStruct((0, 4), jnp.float32), "b": jax.ShapeDtypeStruct((0, 4), jnp.float32)}
+    out = jaxinit.reinit(tree, KEY, {"*": jaxinit.uniform()})
+    assert out["a"].shape == (0, 4) and out["b"].dtype == jnp.float32
+
+
+def test_errors_name_the_leaf_and_rule_before_anything_is_drawn():
+    tree = {"ok": jax.ShapeDtypeStruct((3, 4), jnp.float32), "bad": jax.ShapeDtypeStruct((3, 4), jnp.int32)}
+    with pytest.raises((TypeError, ValueError), match="'bad'"):
+        jaxinit.reinit(tree, KEY, {"*": jaxinit.normal()})
+    huge = {"a": jax.ShapeDtypeStruct((8,), jnp.float16), "b": jax.ShapeDtypeStruct((8,), jnp.float16)}
+    with pytest.raises(ValueError, match="rule '\\*' .* on leaf 'a'"):
+        jaxinit.reinit(huge, KEY, {"*": jaxinit.uniform(0.0, 1e6)})
+
+
+def test_flax_nnx_abstract_model():
+    from flax import nnx
+
+    class MLP(nnx.Module):
+        def __init__(self, rngs):
+            self.layers = nnx.List([nnx.Linear(16, 16, rngs=rngs) for _ in range(4)])
+
+    abstract = nnx.eval_shape(lambda: MLP(nnx.Rngs(0)))
+    graphdef, state = nnx.split(abstract)
+    rules = {"*kernel*": jaxinit.xavier_uniform(), "*bias*": jaxinit.zeros()}
+    new = jaxinit.reinit(state, KEY, rules)
+    model = nnx.merge(graphdef, new)
+    reference = {}
+    for path, leaf in jax.tree_util.tree_flatten_with_path(state)[0]:
+        name = jaxinit._src.tree.path_str(path)
+        init = rules["*kernel*"] if "kernel" in name else rules["*bias*"]
+        reference[name] = init(jaxinit.path_key(KEY, name), leaf.shape, leaf.dtype)
+    got = {jaxinit._src.tree.path_str(p): x for p, x in jax.tree_util.tree_flatten_with_path(nnx.state(model))[0]}
+    assert_same_bits(got, reference)
+
+
+def test_equinox_abstract_model():
+    eqx = pytest.importorskip("equinox")
+    abstract = eqx.filter_eval_shape(lambda: [eqx.nn.Linear(8, 8, key=jax.random.key(0)) for _ in range(3)])
+    rules = {"*weight": jaxinit.kaiming_uniform(), "*bias": jaxinit.zeros()}
+    new = jaxinit.reinit(abstract, KEY, rules)
+    assert all(isinstance(layer.weight, jax.Array) for layer in new)
+    np.testing.assert_array_equal(
+        new[1].weight, jaxinit.kaiming_uniform()(jaxinit.path_key(KEY, "1/weight"), (8, 8)))
+
+
+def test_reset_parameters_of_an_abstract_model_equals_the_concrete_one():
+    from flax import nnx
+
+    def build():
+        return nnx.Sequential(*[nnx.Linear(12, 12, rngs=nnx.Rngs(0)) for _ in range(4)])
+
+    concrete = jaxinit.torch_defaults.reset_parameters(build(), KEY)
+    abstract = jaxinit.torch_defaults.reset_parameters(nnx.eval_shape(build), KEY)
+    for (_, a), (_, b) in zip(jax.tree_util.tree_flatten_with_path(nnx.state(concrete))[0],
+                              jax.tree_util.tree_flatten_with_path(nnx.state(abstract))[0]):
+        np.testing.assert_array_equal(a, b)
+
+
+def _sampling_programs_under_jit(layers):
+    tree = {p: jax.ShapeDtypeStruct(s, jnp.float32) for p, s in model_shapes(layers).items()}
+    rules = [("*", jaxinit.normal(0.0, 0.02))]
+    text = jax.jit(lambda k: jaxinit.reinit(tree, k, rules)).lower(KEY).compile().as_text()
+    return text.count("erf-inv") + text.count("erf_inv"), text.count("shift-left")
+
+
+def test_compiled_sampling_code_does_not_grow_with_depth():
+    """Under jit the sampling code (Threefry's shifts, erf_inv) appears once per stack, not once
+    per array: the same count at 2 and at 5 layers. (Counts of HLO ops, not a timing.)"""
+    assert _sampling_programs_under_jit(2) == _sampling_programs_under_jit(5)
+
+
+def test_eager_compiles_no_program_per_layer():
+    """Eagerly, the number of compiled programs does not grow with the depth."""
+    rules = [("*", jaxinit.normal(0.0, 0.02))]
+
+    def programs_after(layers):
+        tree = {p: jax.ShapeDtypeStruct(s, jnp.float32) for p, s in model_shapes(layers).items()}
+        jaxinit.reinit(tree, KEY, rules)
+        return engine.compiled_programs()
+
+    first = programs_after(2)
+    assert programs_after(6) == first

@@ -132,9 +132,11 @@ def _opaque(key: Key, numbers: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
     or fold the numbers into the arithmetic in another order than at run time. The barrier
     keeps eager == jit bit for bit.
     """
-    barrier = cast(Callable[[Any], tuple[Any, tuple[Any, ...]]], lax.optimization_barrier)
     words = sampling.key_words(cast(jax.Array, key))  # traced here: a jax array, even from NumPy
-    return barrier((words, numbers))
+    return _hidden((words, numbers))
+
+
+_hidden = cast(Callable[[Any], tuple[Any, tuple[Any, ...]]], lax.optimization_barrier)
 
 
 @functools.partial(jax.jit, static_argnames=("family", "static", "shape", "dtype", "sharding"))
@@ -332,14 +334,20 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
                                      key, digests[members])
         for i, array in zip(members, arrays):
             out[i] = array
-    for members in stacked.values():
-        if len(members) == 1:
-            alone.extend(members)
-            continue
-        arrays = _draw_stacked([draws[i] for i in members], [packs[i] for i in members], key,
-                               digests[members])
-        for i, array in zip(members, arrays):
-            out[i] = array
+    stacks = [members for members in stacked.values() if len(members) > 1]
+    alone.extend(i for members in stacked.values() if len(members) == 1 for i in members)
+    if stacks:
+        # every stacked array's key words in one batched computation (Threefry keys: vmapping
+        # the derivation gives the same words; other key kinds derive them array by array)
+        rows = [i for members in stacks for i in members]
+        words = _leaf_words(key, digests[rows]) if _threefry(key) else None
+        where = {i: r for r, i in enumerate(rows)}
+        for members in stacks:
+            picked = None if words is None else words[np.array([where[i] for i in members])]
+            arrays = _draw_stacked([draws[i] for i in members], [packs[i] for i in members], key,
+                                   digests[members], picked)
+            for i, array in zip(members, arrays):
+                out[i] = array
     for i in sorted(alone):
         d = draws[i]
         out[i] = draw(d.law, key, d.shape, d.dtype, d.sharding, d.axes, digests[i].tolist())
@@ -408,8 +416,16 @@ def _chunk_batch_kernel(key: Key, digests: Any, starts: Any, numbers: tuple[Any,
     return batched
 
 
+def _leaf_words(key: Key, digests: np.ndarray[Any, Any]) -> jax.Array:
+    """The key words of ``leaf_key(key, digest)`` for every row of ``digests``, as (n, 2) uint32."""
+    def words(digest: Any) -> jax.Array:
+        return jnp.stack(sampling.key_words(leaf_key(key, (digest[0], digest[1]))))
+    stacked: jax.Array = jax.vmap(words)(jnp.asarray(digests))
+    return stacked
+
+
 def _draw_stacked(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]], key: Key,
-                  digests: np.ndarray[Any, Any]) -> list[jax.Array]:
+                  digests: np.ndarray[Any, Any], words: jax.Array | None) -> list[jax.Array]:
     """Arrays that share (law family, static part, shape, dtype, sharding), under jit: in
     stacks of at most ``STACK_BYTES`` per device (equal stacks), sliced into the arrays."""
     first = draws[0]
@@ -422,7 +438,8 @@ def _draw_stacked(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]], key: 
     out: list[jax.Array] = []
     for start in range(0, n, size):
         rows = range(start, min(start + size, n))
-        stack = _stack_kernel(key, digests[list(rows)], _stack_numbers([packs[r][1] for r in rows]),
+        stack = _stack_kernel(key, digests[list(rows)], None if words is None else words[start:start + size],
+                              _stack_numbers([packs[r][1] for r in rows]),
                               family=family, static=packs[0][0], shape=shape, dtype=dtype,
                               sharding=sharding)
         leaves = [lax.index_in_dim(stack, i, keepdims=False) for i in range(len(rows))]
@@ -449,12 +466,12 @@ def _stack_numbers(numbers: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
 
 
 @functools.partial(jax.jit, static_argnames=("family", "static", "shape", "dtype", "sharding"))
-def _stack_kernel(key: Key, digests: Any, numbers: tuple[Any, ...], *, family: Family,
-                  static: tuple[Any, ...], shape: tuple[int, ...], dtype: np.dtype[Any],
-                  sharding: jax.sharding.Sharding | None) -> jax.Array:
+def _stack_kernel(key: Key, digests: Any, words: Any, numbers: tuple[Any, ...], *,
+                  family: Family, static: tuple[Any, ...], shape: tuple[int, ...],
+                  dtype: np.dtype[Any], sharding: jax.sharding.Sharding | None) -> jax.Array:
     """The stack of ``digests.shape[0]`` arrays, array ``i`` drawn with ``leaf_key(key,
-    digests[i])`` and row ``i`` of ``numbers``, each with ``sharding`` (the stack is not split
-    along its first axis)."""
+    digests[i])`` (whose key words are ``words[i]`` when given) and row ``i`` of ``numbers``,
+    each with ``sharding`` (the stack is not split along its first axis)."""
     size = digests.shape[0]
     stack_sharding = _stacked_sharding(sharding)
     # On a mesh with Explicit axes the stack is computed under Auto axes, so the loop's carry
@@ -467,11 +484,14 @@ def _stack_kernel(key: Key, digests: Any, numbers: tuple[Any, ...], *, family: F
             return shardings.place_spec(x, target.spec)
         return shardings.place(x, target)
 
-    def fill(key: Any, digests: Any, numbers: tuple[Any, ...]) -> jax.Array:
+    def fill(key: Any, digests: Any, words: Any, numbers: tuple[Any, ...]) -> jax.Array:
         def body(i: jax.Array, out: jax.Array) -> jax.Array:
             row = tuple(None if x is None else x[i] for x in numbers)
-            words, row = _opaque(leaf_key(key, (digests[i, 0], digests[i, 1])), row)
-            leaf = _sample(words, row, family=family, static=static, shape=shape, dtype=dtype,
+            if words is None:
+                pair, row = _opaque(leaf_key(key, (digests[i, 0], digests[i, 1])), row)
+            else:
+                pair, row = _hidden(((words[i, 0], words[i, 1]), row))
+            leaf = _sample(pair, row, family=family, static=static, shape=shape, dtype=dtype,
                            sharded=sharding is not None)
             return lax.dynamic_update_index_in_dim(out, constrain(leaf, sharding), i, 0)
 
@@ -480,6 +500,7 @@ def _stack_kernel(key: Key, digests: Any, numbers: tuple[Any, ...], *, family: F
         return constrain(out, stack_sharding)
 
     if typed:
-        stacked: jax.Array = jax.sharding.auto_axes(fill, out_sharding=stack_sharding)(key, digests, numbers)
+        stacked: jax.Array = jax.sharding.auto_axes(fill, out_sharding=stack_sharding)(
+            key, digests, words, numbers)
         return stacked
-    return fill(key, digests, numbers)
+    return fill(key, digests, words, numbers)

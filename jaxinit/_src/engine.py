@@ -455,8 +455,7 @@ def _stacked_sharding(sharding: jax.sharding.Sharding | None) -> jax.sharding.Sh
         return None
     if not isinstance(sharding, jax.sharding.NamedSharding):
         raise TypeError(f"stacked draws take NamedShardings, got {sharding!r}")
-    return jax.sharding.NamedSharding(sharding.mesh, jax.sharding.PartitionSpec(None, *sharding.spec),
-                                      memory_kind=sharding.memory_kind)
+    return shardings.with_spec(sharding, (None, *sharding.spec))
 
 
 def _stack_numbers(numbers: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
@@ -493,7 +492,8 @@ def _stack_kernel(key: Key, digests: Any, words: Any, numbers: tuple[Any, ...], 
                 pair, row = _hidden(((words[i, 0], words[i, 1]), row))
             leaf = _sample(pair, row, family=family, static=static, shape=shape, dtype=dtype,
                            sharded=sharding is not None)
-            return lax.dynamic_update_index_in_dim(out, constrain(leaf, sharding), i, 0)
+            updated: jax.Array = lax.dynamic_update_index_in_dim(out, constrain(leaf, sharding), i, 0)
+            return updated
 
         empty = constrain(jnp.empty((size, *shape), dtype), stack_sharding)
         out: jax.Array = lax.fori_loop(0, size, body, empty)

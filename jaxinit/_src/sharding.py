@@ -95,6 +95,12 @@ def place(out: jax.Array, sharding: Sharding | None) -> jax.Array:
     return constrain(out, sharding)
 
 
+def with_spec(sharding: NamedSharding, entries: tuple[Any, ...]) -> NamedSharding:
+    """``sharding`` with another spec (e.g. one more, unsplit, leading axis)."""
+    spec = cast(Callable[..., PartitionSpec], PartitionSpec)(*entries)
+    return NamedSharding(sharding.mesh, spec, memory_kind=sharding.memory_kind)
+
+
 def place_spec(out: jax.Array, spec: PartitionSpec) -> jax.Array:
     """``out`` constrained to ``spec`` on the context mesh (inside ``auto_axes``)."""
     constrain = cast(Callable[[jax.Array, PartitionSpec], jax.Array], lax.with_sharding_constraint)

@@ -197,3 +197,53 @@ def test_flax_linen_with_partitioning(key):
     kernel = variables["params"]["Dense_0"]["kernel"].value
     assert kernel.sharding.is_equivalent_to(NamedSharding(m, P("model", None)), 2)
     np.testing.assert_array_equal(np.asarray(kernel), expected)
+
+
+def _abstract_tree(m, layers=3):
+    """A small transformer's parameters as ShapeDtypeStructs carrying their shardings."""
+    tree = {"embed": ((64, 48), P(None, "x"))}
+    for i in range(layers):
+        tree.update({f"h{i}/qkv/kernel": ((48, 96), P(None, "x")), f"h{i}/qkv/bias": ((96,), P("x")),
+                     f"h{i}/proj/kernel": ((96, 48), P("x", None)), f"h{i}/proj/bias": ((48,), P()),
+                     f"h{i}/ln/scale": ((48,), P()), f"h{i}/orth/kernel": ((48, 48), P("x", None))})
+    return {p: jax.ShapeDtypeStruct(s, jnp.float32, sharding=NamedSharding(m, spec))
+            for p, (s, spec) in tree.items()}
+
+
+WHOLE_TREE_RULES = {"*/proj/kernel": jaxinit.normal(0.0, 0.01), "*/orth/kernel": jaxinit.orthogonal(),
+                    "*/scale": jaxinit.ones(), "*/bias": jaxinit.uniform(-0.1, 0.1),
+                    "*": jaxinit.trunc_normal(0.0, 0.02, -0.04, 0.04)}
+
+
+@pytest.mark.parametrize("kind", ["auto", "explicit"])
+@pytest.mark.parametrize("where", ["eager", "jit", "jit with out_shardings"])
+def test_whole_tree_keeps_each_leafs_sharding_and_the_unsharded_values(kind, where, key):
+    """reinit of an abstract tree whose leaves carry shardings: each array comes out with its
+    sharding (stacks under jit, kernels per signature eagerly) and the unsharded values."""
+    m = mesh((8,), ("x",), kind)
+    tree = _abstract_tree(m)
+    unsharded = {p: jax.ShapeDtypeStruct(s.shape, s.dtype) for p, s in tree.items()}
+    want = jaxinit.reinit(unsharded, key, WHOLE_TREE_RULES)
+    if where == "eager":
+        got = jaxinit.reinit(tree, key, WHOLE_TREE_RULES)
+    else:
+        out_shardings = {p: s.sharding for p, s in tree.items()} if where.endswith("out_shardings") else None
+        fn = jax.jit(lambda k: jaxinit.reinit(tree, k, WHOLE_TREE_RULES), out_shardings=out_shardings)
+        if kind == "explicit":
+            with jax.set_mesh(m):
+                got = fn(key)
+        else:
+            got = fn(key)
+    for p, struct in tree.items():
+        assert got[p].sharding.is_equivalent_to(struct.sharding, len(struct.shape)), p
+        np.testing.assert_array_equal(np.asarray(got[p]), np.asarray(want[p]), err_msg=p)
+
+
+def test_whole_tree_under_jit_computes_each_shard_once(key):
+    """The stacks are partitioned: no buffer in the compiled program holds a whole stacked
+    array that is sharded (each device samples only its shards)."""
+    m = mesh((8,), ("x",))
+    tree = {f"h{i}/kernel": jax.ShapeDtypeStruct((256, 512), jnp.float32,
+                                                 sharding=NamedSharding(m, P(None, "x"))) for i in range(4)}
+    compiled = jax.jit(lambda k: jaxinit.reinit(tree, k, {"*": jaxinit.normal()})).lower(key).compile()
+    assert _largest_array(compiled.as_text()) <= 4 * 256 * 512 // 8

@@ -11,6 +11,7 @@ the same random tokens: they agree in distribution (about log(vocab_size) for bo
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -79,7 +80,7 @@ def loss(model: GPT2, ids: jax.Array) -> float:
     return float(-jnp.take_along_axis(logp, ids[:, 1:, None], axis=-1).mean())
 
 
-def hf_reference(seed: int = 0):  # type: ignore[no-untyped-def]
+def hf_reference(seed: int = 0) -> Any:
     """HF's GPT2LMHeadModel of the same config, initialised by its own code (or None)."""
     try:
         import torch

@@ -6,7 +6,7 @@
 (784, 256)
 """
 
-from jaxinit import distributions, inplace, jax_nn, torch_defaults, typing
+from jaxinit import distributions, inplace, jax_nn, recipes, torch_defaults, typing
 from jaxinit._src.adapters import to_haiku
 from jaxinit._src.initializer import Initializer
 from jaxinit._src.generator import Generator
@@ -28,7 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Distribution", "Generator", "Initializer", "get", "glorot_normal", "glorot_uniform",
-    "he_normal", "he_uniform", "distributions", "inplace", "jax_nn", "path_key", "reinit",
+    "he_normal", "he_uniform", "distributions", "inplace", "jax_nn", "path_key", "recipes", "reinit",
     "to_haiku", "torch_defaults", "typing", "calculate_correct_fan", "calculate_fan_in_and_fan_out",
     "calculate_gain", "constant", "delta_orthogonal", "dirac", "eye", "kaiming_normal",
     "kaiming_uniform", "lecun_normal", "lecun_uniform", "normal", "ones", "orthogonal", "sparse",

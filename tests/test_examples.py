@@ -83,3 +83,19 @@ def test_multihost_launches_two_processes_that_split_the_columns():
     columns = sorted(line.split("holds columns ")[1].split(",")[0] for line in lines)
     assert columns == ["0:256", "256:512", "512:768", "768:1024"]
     assert all(line.startswith("process 0") for line in lines[:2])  # each its own devices
+
+
+@pytest.mark.slow
+def test_recipes_gpt2(capsys):
+    """A GPT-2 in NNX initialised by recipes.gpt2: its laws, and its loss at step 0 beside HF's."""
+    import math
+
+    import jaxinit
+    example = load("recipes")
+    results = example.run()
+    out = capsys.readouterr().out
+    assert "h/3/mlp/c_proj/kernel" in out and "loss at step 0: jaxinit NNX" in out
+    assert results["laws"]["h/0/attn/c_proj/kernel"] == jaxinit.normal(0.0, 0.02 / math.sqrt(2 * example.LAYERS))
+    assert abs(results["loss"] - math.log(example.VOCAB)) < 0.1
+    if "hf_loss" in results:  # transformers installed: the two agree in distribution
+        assert abs(results["loss"] - results["hf_loss"]) < 0.05

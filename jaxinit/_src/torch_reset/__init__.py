@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from jaxinit._src.export import public
+from jaxinit._src.recipe import Recipe
+from jaxinit._src.recipe_book import torch
 from jaxinit._src.torch_reset.rules import TorchParam, register_layer
 from jaxinit._src.torch_reset.walk import framework_of, resolve_key
 from jaxinit.typing import Initializer, KeyArray
@@ -19,7 +21,7 @@ from jaxinit.typing import Initializer, KeyArray
 if TYPE_CHECKING:  # flax is optional
     from flax import nnx
 
-__all__ = ["TorchParam", "initializers", "register_layer", "reset_parameters"]
+__all__ = ["TorchParam", "apply", "initializers", "recipe_initializers", "register_layer", "reset_parameters"]
 
 
 def _no_inputs(framework: str, example_inputs: tuple[Any, ...], variables: Any,
@@ -71,18 +73,8 @@ def reset_parameters(model: Any, key: KeyArray | nnx.Rngs, *example_inputs: Any,
     >>> bool(abs(layer.bias[...]).max() <= 1 / 8)
     True
     """
-    framework = framework_of(model)
-    key = resolve_key(key)
-    if framework == "linen":
-        from jaxinit._src.torch_reset import linen_layers
-        return linen_layers.reset(model, key, example_inputs, call_kwargs, variables,
-                                  strict=strict, transformer=transformer)
-    _no_inputs(framework, example_inputs, variables, call_kwargs)
-    if framework == "nnx":
-        from jaxinit._src.torch_reset import nnx_layers
-        return nnx_layers.reset(model, key, strict=strict, transformer=transformer)
-    from jaxinit._src.torch_reset import equinox_layers
-    return equinox_layers.reset(model, key, strict=strict, transformer=transformer)
+    return apply(model, key, torch(transformer=transformer), *example_inputs, variables=variables,
+                 strict=strict, **call_kwargs)
 
 
 @public("jaxinit.torch_defaults")
@@ -100,14 +92,83 @@ def initializers(model: Any, *example_inputs: Any, strict: bool = True,
     >>> jaxinit.torch_defaults.initializers(cell)["hi/bias"]
     triangular(a=-0.5, b=0.5)
     """
+    return recipe_initializers(model, torch(transformer=transformer), *example_inputs, strict=strict,
+                               **call_kwargs)
+
+
+def _recipe(recipe: object) -> Recipe:
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"`recipe` must be a jaxinit.recipes.Recipe (built by a factory such as "
+                        f"recipes.gpt2(n_layer=12)), got {recipe!r}")
+    return recipe
+
+
+@public("jaxinit.recipes")
+def apply(model: Any, key: KeyArray | nnx.Rngs, recipe: Recipe, *example_inputs: Any,
+          variables: Any = None, strict: bool = True, **call_kwargs: Any) -> Any:
+    """Initialise every parameter of ``model`` as ``recipe``'s reference code would.
+
+    * **Flax NNX** (an ``nnx.Module``, concrete or abstract): changed in place and returned.
+    * **Equinox** (an ``eqx.Module``): a new module is returned.
+    * **Flax linen**: ``apply(model, key, recipe, *example_inputs, variables=None,
+      **call_kwargs)`` returns the variables (see ``torch_defaults.reset_parameters``).
+
+    Layers are recognised by type, as ``torch_defaults.reset_parameters`` does: the recipe's
+    laws go to its layer kinds (Linear/Dense, Conv, ConvTranspose, Embed, the norms), its roles
+    to the layers and parameters their patterns find, and everything else gets PyTorch's layer
+    defaults. Parameter ``path`` is drawn with ``jaxinit.path_key(key, path)`` (the keys and
+    paths of ``reset_parameters``, which is ``apply(model, key, recipes.torch())``). With
+    ``strict`` (default), a parameter nothing covers and a role that matches nothing are
+    ``ValueError``; ``strict=False`` leaves such parameters as they are.
+
+    >>> import jax
+    >>> from flax import nnx
+    >>> from jaxinit import recipes
+    >>> class Block(nnx.Module):
+    ...     def __init__(self, rngs):
+    ...         self.c_fc = nnx.Linear(8, 32, rngs=rngs)
+    ...         self.c_proj = nnx.Linear(32, 8, rngs=rngs)
+    >>> block = recipes.apply(Block(nnx.Rngs(0)), jax.random.key(0), recipes.gpt2(n_layer=2))
+    >>> recipes.initializers(block, recipes.gpt2(n_layer=2))["c_proj/kernel"]
+    normal(mean=0.0, std=0.01)
+    """
+    recipe = _recipe(recipe)
+    framework = framework_of(model)
+    key = resolve_key(key)
+    if framework == "linen":
+        from jaxinit._src.torch_reset import linen_layers
+        return linen_layers.reset(model, key, example_inputs, call_kwargs, variables,
+                                  strict=strict, recipe=recipe)
+    _no_inputs(framework, example_inputs, variables, call_kwargs)
+    if framework == "nnx":
+        from jaxinit._src.torch_reset import nnx_layers
+        return nnx_layers.reset(model, key, strict=strict, recipe=recipe)
+    from jaxinit._src.torch_reset import equinox_layers
+    return equinox_layers.reset(model, key, strict=strict, recipe=recipe)
+
+
+@public("jaxinit.recipes")
+def recipe_initializers(model: Any, recipe: Recipe, *example_inputs: Any, strict: bool = True,
+                        **call_kwargs: Any) -> dict[str, Initializer]:
+    """The initializer :func:`apply` draws each parameter of ``model`` from, by path (linen:
+    pass the example inputs and call keywords).
+
+    >>> from flax import nnx
+    >>> from jaxinit import recipes
+    >>> recipes.initializers(nnx.Embed(100, 16, rngs=nnx.Rngs(0)), recipes.bert(pad_token_id=None))
+    {'embedding': normal(mean=0.0, std=0.02)}
+    """
+    recipe = _recipe(recipe)
     framework = framework_of(model)
     if framework == "linen":
         from jaxinit._src.torch_reset import linen_layers
-        return linen_layers.initializers(model, example_inputs, call_kwargs, strict=strict,
-                                         transformer=transformer)
+        return linen_layers.initializers(model, example_inputs, call_kwargs, strict=strict, recipe=recipe)
     _no_inputs(framework, example_inputs, None, call_kwargs)
     if framework == "nnx":
         from jaxinit._src.torch_reset import nnx_layers
-        return nnx_layers.initializers(model, strict=strict, transformer=transformer)
+        return nnx_layers.initializers(model, strict=strict, recipe=recipe)
     from jaxinit._src.torch_reset import equinox_layers
-    return equinox_layers.initializers(model, strict=strict, transformer=transformer)
+    return equinox_layers.initializers(model, strict=strict, recipe=recipe)
+
+
+recipe_initializers.__name__ = recipe_initializers.__qualname__ = "initializers"  # jaxinit.recipes.initializers

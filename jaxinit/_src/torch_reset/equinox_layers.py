@@ -19,7 +19,7 @@ Linear, Conv, Embedding (N(0, 1)), LayerNorm, GroupNorm, RMSNorm and PReLU (0.25
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal, TypeAlias
 
 import equinox as eqx
@@ -32,9 +32,17 @@ from jaxinit._src.torch_reset.rules import TorchParam, builtin
 from jaxinit._src.torch_reset.walk import (
     Leaf, Path, check_concrete, draw, path_name, plan, shape_struct,
 )
+from jaxinit._src.recipe import Recipe
 from jaxinit.typing import Initializer
 
 Params: TypeAlias = Mapping[str, jax.ShapeDtypeStruct]
+
+rules.kind("linear", "weight", "bias", eqx.nn.Linear)
+rules.kind("conv", "weight", "bias", eqx.nn.Conv, eqx.nn.Conv1d, eqx.nn.Conv2d, eqx.nn.Conv3d)
+rules.kind("conv_transpose", "weight", "bias", eqx.nn.ConvTranspose, eqx.nn.ConvTranspose1d,
+           eqx.nn.ConvTranspose2d, eqx.nn.ConvTranspose3d)
+rules.kind("embedding", "weight", None, eqx.nn.Embedding)
+rules.kind("norm", "weight", "bias", eqx.nn.LayerNorm, eqx.nn.GroupNorm, eqx.nn.RMSNorm, eqx.nn.BatchNorm)
 
 
 def _features(n: int | Literal["scalar"]) -> int:
@@ -149,14 +157,14 @@ def collect(model: Any) -> tuple[list[tuple[Path, eqx.Module]], dict[Path, Leaf]
 
 
 def initializers(model: Any, *, strict: bool,
-                 transformer: str | Iterable[str]) -> dict[str, Initializer]:
+                 recipe: Recipe) -> dict[str, Initializer]:
     modules, leaves, _ = collect(model)
-    return {leaves[p].name: init for p, init in plan(modules, leaves, strict=strict, transformer=transformer).items()}
+    return {leaves[p].name: init for p, init in plan(modules, leaves, strict=strict, recipe=recipe).items()}
 
 
-def reset(model: Any, key: jax.Array, *, strict: bool, transformer: str | Iterable[str]) -> Any:
+def reset(model: Any, key: jax.Array, *, strict: bool, recipe: Recipe) -> Any:
     modules, leaves, abstract = collect(model)
-    inits = plan(modules, leaves, strict=strict, transformer=transformer)
+    inits = plan(modules, leaves, strict=strict, recipe=recipe)
     check_concrete(inits, abstract)
     values = draw(inits, leaves, key)
     return jax.tree_util.tree_map_with_path(

@@ -23,6 +23,7 @@ from flax.core import FrozenDict, freeze, unfreeze
 from jaxinit._src.torch_reset import rules
 from jaxinit._src.torch_reset.rules import TorchParam, builtin
 from jaxinit._src.torch_reset.walk import Leaf, Path, draw, path_name, plan, shape_struct
+from jaxinit._src.recipe import Recipe
 from jaxinit.typing import Initializer
 
 if TYPE_CHECKING:
@@ -30,6 +31,12 @@ if TYPE_CHECKING:
 
 COLLECTIONS = ("params", "batch_stats")
 Params: TypeAlias = Mapping[str, jax.ShapeDtypeStruct]
+
+rules.kind("linear", "kernel", "bias", nn.Dense, nn.DenseGeneral)
+rules.kind("conv", "kernel", "bias", nn.Conv)
+rules.kind("conv_transpose", "kernel", "bias", nn.ConvTranspose)
+rules.kind("embedding", "embedding", None, nn.Embed)
+rules.kind("norm", "scale", "bias", nn.LayerNorm, nn.RMSNorm, nn.GroupNorm, nn.InstanceNorm, nn.BatchNorm)
 
 
 def _tuple(x: Any) -> tuple[Any, ...]:
@@ -186,9 +193,9 @@ def collect(model: nn.Module, key: jax.Array, example_inputs: tuple[Any, ...],
 
 
 def initializers(model: nn.Module, example_inputs: tuple[Any, ...], call_kwargs: Mapping[str, Any], *,
-                 strict: bool, transformer: str | Iterable[str]) -> dict[str, Initializer]:
+                 strict: bool, recipe: Recipe) -> dict[str, Initializer]:
     modules, leaves, _ = collect(model, jax.random.key(0), example_inputs, call_kwargs)
-    return {leaves[p].name: init for p, init in plan(modules, leaves, strict=strict, transformer=transformer).items()}
+    return {leaves[p].name: init for p, init in plan(modules, leaves, strict=strict, recipe=recipe).items()}
 
 
 def _signature(tree: Any) -> dict[str, tuple[tuple[int, ...], np.dtype[Any]]]:
@@ -198,9 +205,9 @@ def _signature(tree: Any) -> dict[str, tuple[tuple[int, ...], np.dtype[Any]]]:
 
 def reset(model: nn.Module, key: jax.Array, example_inputs: tuple[Any, ...],
           call_kwargs: Mapping[str, Any], variables: Any, *, strict: bool,
-          transformer: str | Iterable[str]) -> Any:
+          recipe: Recipe) -> Any:
     modules, leaves, (shapes, collection_of) = collect(model, key, example_inputs, call_kwargs)
-    values = draw(plan(modules, leaves, strict=strict, transformer=transformer), leaves, key)
+    values = draw(plan(modules, leaves, strict=strict, recipe=recipe), leaves, key)
     made = {c: shapes[c] for c in COLLECTIONS if c in shapes}
     by_name = {(collection_of[p],) + p: v for p, v in values.items()}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 import jax
@@ -14,11 +14,18 @@ from jaxinit._src.torch_reset.rules import TorchParam, builtin
 from jaxinit._src.torch_reset.walk import (
     Leaf, Path, check_concrete, draw, path_name, plan, shape_struct,
 )
+from jaxinit._src.recipe import Recipe
 from jaxinit.typing import Initializer
 
 Params: TypeAlias = Mapping[str, jax.ShapeDtypeStruct]
 
 _TRACKED = (nnx.Param, nnx.BatchStat)
+
+rules.kind("linear", "kernel", "bias", nnx.Linear, nnx.LinearGeneral)
+rules.kind("conv", "kernel", "bias", nnx.Conv)
+rules.kind("conv_transpose", "kernel", "bias", nnx.ConvTranspose)
+rules.kind("embedding", "embedding", None, nnx.Embed)
+rules.kind("norm", "scale", "bias", nnx.LayerNorm, nnx.RMSNorm, nnx.GroupNorm, nnx.InstanceNorm, nnx.BatchNorm)
 
 
 @builtin(nnx.Linear)
@@ -138,15 +145,15 @@ def collect(model: nnx.Module) -> tuple[list[tuple[Path, nnx.Module]], dict[Path
 
 
 def initializers(model: nnx.Module, *, strict: bool,
-                 transformer: str | Iterable[str]) -> dict[str, Initializer]:
+                 recipe: Recipe) -> dict[str, Initializer]:
     modules, leaves, _, _ = collect(model)
-    return {leaves[p].name: init for p, init in plan(modules, leaves, strict=strict, transformer=transformer).items()}
+    return {leaves[p].name: init for p, init in plan(modules, leaves, strict=strict, recipe=recipe).items()}
 
 
 def reset(model: nnx.Module, key: jax.Array, *, strict: bool,
-          transformer: str | Iterable[str]) -> nnx.Module:
+          recipe: Recipe) -> nnx.Module:
     modules, leaves, variables, abstract = collect(model)
-    inits = plan(modules, leaves, strict=strict, transformer=transformer)
+    inits = plan(modules, leaves, strict=strict, recipe=recipe)
     check_concrete(inits, abstract)
     values = draw(inits, leaves, key)
     for path, value in values.items():

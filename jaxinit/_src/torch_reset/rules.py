@@ -14,6 +14,7 @@ hyperparameters from their layers and name their parameters.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TypeAlias, TypeVar, overload
@@ -23,6 +24,7 @@ import jax
 from jaxinit._src import torch_defaults as td
 from jaxinit._src.composite import Concat
 from jaxinit._src.export import public
+from jaxinit._src.recipe import KINDS
 from jaxinit._src.initializers import normal, ones, zeros
 from jaxinit.typing import Initializer
 
@@ -52,6 +54,31 @@ def builtin(*layer_types: type) -> Callable[[RuleT], RuleT]:
             _BUILTIN[layer_type] = rule
         return rule
     return wrap
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """What a layer type is, for the recipes (:mod:`jaxinit._src.recipe`): one of
+    :data:`KINDS`, and the paths of its weight and bias under the layer (``None``: it has none)."""
+
+    kind: str
+    weight: str | None
+    bias: str | None = None
+
+
+_KINDS: dict[type, Kind] = {}
+
+
+def kind(name: str, weight: str | None, bias: str | None, *layer_types: type) -> None:
+    """Declare the kind of built-in layer types (torch's Linear, Conv, Embedding or a norm)."""
+    assert name in KINDS, name
+    for layer_type in layer_types:
+        _KINDS[layer_type] = Kind(name, weight, bias)
+
+
+def kind_of(layer_type: type) -> Kind | None:
+    """The kind of exactly this type (a subclass may differ: no inheritance, as :func:`lookup`)."""
+    return _KINDS.get(layer_type)
 
 
 def lookup(layer_type: type) -> Rule | None:

@@ -21,7 +21,8 @@ import jax.numpy as jnp
 
 from jaxinit._src import torch_defaults as td
 from jaxinit._src import checks
-from jaxinit._src.torch_reset.rules import TorchParam, lookup, type_name
+from jaxinit._src.recipe import Law, Recipe, resolve
+from jaxinit._src.torch_reset.rules import TorchParam, kind_of, lookup, type_name
 from jaxinit._src.tree import Leaf as TreeLeaf
 from jaxinit._src.tree import draw_leaves
 from jaxinit.typing import Initializer
@@ -94,19 +95,6 @@ def path_name(path: Path) -> str:
     return "/".join(str(p) for p in path)
 
 
-def _globs(transformer: str | Iterable[str]) -> tuple[str, ...]:
-    if isinstance(transformer, str):
-        return (transformer,)
-    try:
-        globs = tuple(transformer)
-    except TypeError:
-        raise TypeError(f"`transformer` must be a glob string or a sequence of them, got {transformer!r}") from None
-    for glob in globs:
-        if not isinstance(glob, str):
-            raise TypeError(f"`transformer` entries must be glob strings, got {glob!r}")
-    return globs
-
-
 def _check_answer(layer: Any, answer: object) -> Mapping[str, Initializer | TorchParam]:
     if not isinstance(answer, Mapping):
         raise TypeError(f"the rule for {type_name(type(layer))} must return a dict from parameter "
@@ -120,8 +108,9 @@ def _check_answer(layer: Any, answer: object) -> Mapping[str, Initializer | Torc
 
 
 def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, strict: bool = True,
-         transformer: str | Iterable[str] = ()) -> dict[Path, Initializer]:
-    """The initializer of every covered parameter, by path."""
+         recipe: Recipe | None = None) -> dict[Path, Initializer]:
+    """The initializer of every covered parameter, by path: each layer's torch rule, then the
+    recipe's laws for the layer's kind, then its roles (``recipe=None``: torch's defaults)."""
     modules = sorted(modules, key=lambda m: len(m[0]))  # outer layers first
     for _, layer in modules:
         load_builtins_for(type(layer))
@@ -131,6 +120,7 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
             under[path[:depth]].append(path)
 
     covered: dict[Path, Initializer | TorchParam] = {}
+    slots: dict[Path, tuple[str, tuple[int, ...]]] = {}  # weight/bias of a kind layer: slot, torch weight shape
     for mpath, layer in modules:
         rule = lookup(type(layer))
         if rule is None:
@@ -143,10 +133,25 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
         except (TypeError, ValueError) as error:
             where = path_name(mpath) or "the model"
             raise type(error)(f"{where} ({type_name(type(layer))}): {error}") from error
-        answer = _check_answer(layer, answer)
+        answer = dict(_check_answer(layer, answer))
+        kind = kind_of(type(layer)) if recipe is not None else None
+        if recipe is not None and kind is not None and kind.weight in answer and kind.weight in mine:
+            weight = answer[kind.weight]
+            torch_shape = weight.torch_shape if isinstance(weight, TorchParam) \
+                else tuple(leaves[mine[kind.weight]].struct.shape)
+            for slot, rel in (("weight", kind.weight), ("bias", kind.bias)):
+                if rel is None or rel not in answer or rel not in mine:
+                    continue
+                slots[mine[rel]] = (slot, torch_shape)
+                law = recipe.law(kind.kind, slot)
+                if law is not None:
+                    answer[rel] = _recipe_param(law, torch_shape, answer[rel], recipe, mine[rel])
         for rel, init in answer.items():
             if rel in mine:
                 covered[mine[rel]] = init
+
+    if recipe is not None and recipe.roles:
+        _apply_roles(recipe, modules, leaves, covered, slots, strict)
 
     # floating parameters must be covered; integer or boolean state (a batch counter) may be
     missing = [p for p in leaves if p not in covered and jnp.issubdtype(leaves[p].struct.dtype, jnp.inexact)]
@@ -158,14 +163,19 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
             owners[type_name(type(owner))].append(path_name(p))
         listed = "; ".join(f"{name} (parameters {', '.join(paths[:3])}{' ...' if len(paths) > 3 else ''})"
                            for name, paths in owners.items())
-        raise ValueError(f"reset_parameters knows no torch initialisation for these layer types: "
-                         f"{listed}. Register one with jaxinit.torch_defaults.register_layer(type, rule), "
-                         f"or pass strict=False to leave their parameters as they are")
+        if recipe is None or not recipe.layers and not recipe.roles:
+            raise ValueError(f"reset_parameters knows no torch initialisation for these layer types: "
+                             f"{listed}. Register one with jaxinit.torch_defaults.register_layer(type, rule), "
+                             f"or pass strict=False to leave their parameters as they are")
+        raise ValueError(f"the recipe {recipe!r} has no law for these parameters, and PyTorch's defaults "
+                         f"know no such layer types: {listed}. Give them a role of the recipe, register "
+                         f"the layer type with jaxinit.torch_defaults.register_layer(type, rule), or pass "
+                         f"strict=False to leave them as they are")
 
-    globs = _globs(transformer)
-    if globs:
+    transformer = recipe.transformer if recipe is not None else ()
+    if transformer:
         names = {path_name(m): m for m, _ in modules}
-        for glob in globs:
+        for glob in transformer:
             roots = [m for name, m in names.items() if fnmatch.fnmatchcase(name, glob)]
             if not roots:
                 shown = ", ".join(repr(n) for n in list(names)[:8]) + (" ..." if len(names) > 8 else "")
@@ -177,6 +187,51 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
     def unwrap(init: Initializer | TorchParam) -> Initializer:
         return init.init if isinstance(init, TorchParam) else init
     return {p: unwrap(covered[p]) for p in leaves if p in covered}  # in the model's order
+
+
+def _recipe_param(law: Law, torch_shape: tuple[int, ...], old: Initializer | TorchParam | None,
+                  recipe: Recipe, path: Path) -> TorchParam:
+    """A recipe's law for one parameter, as a TorchParam (the torch tensor's shape kept)."""
+    try:
+        init = resolve(law, torch_shape)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{path_name(path)!r} ({recipe!r}): {error}") from error
+    shape = old.torch_shape if isinstance(old, TorchParam) else torch_shape
+    return TorchParam(cast(Initializer, init), shape)
+
+
+def _apply_roles(recipe: Recipe, modules: Sequence[tuple[Path, Any]], leaves: Mapping[Path, Leaf],
+                 covered: dict[Path, Initializer | TorchParam],
+                 slots: Mapping[Path, tuple[str, tuple[int, ...]]], strict: bool) -> None:
+    """Each role's laws on the weights and biases of the layers it matches (or that hold a
+    parameter it matches), and on the matched parameters no layer rule covers. A role that
+    changes nothing is an error with ``strict``."""
+    used = [False] * len(recipe.roles)
+    for p, leaf in leaves.items():
+        if not jnp.issubdtype(leaf.struct.dtype, jnp.inexact):
+            continue
+        slot = slots.get(p)
+        if slot is None and p in covered:
+            continue  # a torch rule's own parameter (attention, recurrent, running statistics)
+        names = [path_name(p[:d]) for d in range(len(p), 0, -1)]
+        for i, role in enumerate(recipe.roles):
+            if not any(role.matches(name) for name in names):
+                continue
+            law = role.bias if slot is not None and slot[0] == "bias" else role.weight
+            if law is None:
+                continue
+            torch_shape = slot[1] if slot is not None else tuple(leaf.struct.shape)
+            covered[p] = _recipe_param(law, torch_shape, covered.get(p), recipe, p)
+            used[i] = True
+            break
+    unused = [role for role, u in zip(recipe.roles, used) if not u]
+    if unused and strict:
+        shown = sorted({path_name(m) for m, _ in modules if m} | {path_name(p) for p in leaves})
+        listed = ", ".join(shown[:12]) + (" ..." if len(shown) > 12 else "")
+        raise ValueError("; ".join(f"role {role.name!r} of {recipe!r} (pattern {role.pattern!r}) matches "
+                                   f"no layer or parameter it gives a law to" for role in unused)
+                         + f". The paths are: {listed}. Pass the right pattern to the recipe's factory "
+                           f"(`{unused[0].name}=...`), None to leave the role out, or strict=False")
 
 
 def _xavier(init: Initializer | TorchParam, path: Path) -> TorchParam:

@@ -91,7 +91,7 @@ def place(out: jax.Array, sharding: Sharding | None) -> jax.Array:
 
 def warn_whole_matrix(name: str, whole_matrix: bool, shape: Shape, dtype: np.dtype[Any],
                       sharding: Sharding | None) -> None:
-    """``whole_matrix``: the law needs the whole matrix at once (``Distribution.whole_matrix``)."""
+    """``whole_matrix``: the law needs the whole matrix at once (``Sampler.whole_matrix``)."""
     if sharding is None or not whole_matrix:
         return
     if math.prod(shape) >= WHOLE_MATRIX_WARN_ELEMENTS and not sharding.is_fully_replicated:

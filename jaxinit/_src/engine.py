@@ -22,6 +22,9 @@ The tier policy, in one place. A call is drawn by
 
 The law's numbers are passed at run time, never baked into the program, and hidden from
 constant folding (:func:`_opaque`), so all tiers give the same bits.
+
+Imports go one way: the initializer calls the engine, the engine its samplers, the samplers
+the bits; nothing below imports what is above it (``tests/test_layers.py``).
 """
 
 from __future__ import annotations

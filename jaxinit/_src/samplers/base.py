@@ -1,15 +1,15 @@
 """The sampler interface: what the engine needs to sample one law family.
 
-A sampler is a stateless, hashable value (the engine passes it to its jitted kernels as a
-static argument). It packs a law into a static part, which selects the compiled program, and
-dynamic numbers, passed at run time so one program serves every value of the parameters; then,
-inside the kernel, it turns one uniform per element into a value (``transform``) or builds the
-whole array (``sample``).
+A sampler packs a law into a static part, which selects the compiled program, and dynamic
+numbers, passed at run time so one program serves every value of the parameters; then, inside
+the kernel, it turns one uniform per element into a value (``transform``) or builds the whole
+array (``sample``). It is a stateless value: samplers of one class are interchangeable, so they
+compare and hash by their class (the engine passes one to its jitted kernels as a static
+argument).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar, Generic, TypeVar
 
 import jax
@@ -25,7 +25,6 @@ Packed = tuple[tuple[Any, ...], tuple[Any, ...]]
 L = TypeVar("L", bound=Distribution)
 
 
-@dataclasses.dataclass(frozen=True)
 class Sampler(Generic[L]):
     """How the engine samples the law family ``L``."""
 
@@ -33,6 +32,15 @@ class Sampler(Generic[L]):
     elementwise: ClassVar[bool] = False
     #: needs the whole matrix at once (QR, a sort): a sharded output builds all of it everywhere
     whole_matrix: ClassVar[bool] = False
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
 
     def pack(self, law: L, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         """The engine's static part and dynamic numbers for sampling ``law`` into ``shape``

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Any, ClassVar, TypeGuard
 
@@ -33,14 +32,12 @@ def _bounded(x: jax.Array, numbers: tuple[Any, ...], dtype: np.dtype[Any]) -> ja
     return cast_inside(x, numbers[-2], numbers[-1], dtype)
 
 
-@dataclasses.dataclass(frozen=True)
 class Elementwise(Sampler[L]):
     """An elementwise sampler: ``transform`` maps one uniform per element to a value."""
 
     elementwise: ClassVar[bool] = True
 
 
-@dataclasses.dataclass(frozen=True)
 class UniformSampler(Elementwise[Uniform]):
     def pack(self, law: Uniform, shape: tuple[int, ...], dtype: np.dtype[Any],
              axes: FanAxes) -> Packed:
@@ -57,7 +54,6 @@ class UniformSampler(Elementwise[Uniform]):
         return _bounded(apply_affine(u, static[0], numbers[:4]), numbers, dtype)
 
 
-@dataclasses.dataclass(frozen=True)
 class NormalSampler(Elementwise[Normal]):
     def pack(self, law: Normal, shape: tuple[int, ...], dtype: np.dtype[Any],
              axes: FanAxes) -> Packed:
@@ -77,7 +73,6 @@ class NormalSampler(Elementwise[Normal]):
         return apply_affine(z, static[0], numbers).astype(dtype)
 
 
-@dataclasses.dataclass(frozen=True)
 class TruncatedNormalSampler(Elementwise[TruncatedNormal]):
     def pack(self, law: TruncatedNormal, shape: tuple[int, ...], dtype: np.dtype[Any],
              axes: FanAxes) -> Packed:
@@ -109,7 +104,6 @@ class TruncatedNormalSampler(Elementwise[TruncatedNormal]):
         return _bounded(x, numbers, dtype)
 
 
-@dataclasses.dataclass(frozen=True)
 class TriangularSampler(Elementwise[Triangular]):
     def pack(self, law: Triangular, shape: tuple[int, ...], dtype: np.dtype[Any],
              axes: FanAxes) -> Packed:

@@ -10,7 +10,6 @@ weight: ``(batch..., outputs, inputs * receptive field)``, through the axis orde
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Any, ClassVar, cast
 
@@ -29,7 +28,6 @@ from jaxinit._src.samplers.base import Packed, Sampler
 MatrixLayout = tuple[tuple[int, ...], tuple[int, int, int]]
 
 
-@dataclasses.dataclass(frozen=True)
 class ConstantSampler(Sampler[Constant]):
     def pack(self, law: Constant, shape: tuple[int, ...], dtype: np.dtype[Any],
              axes: FanAxes) -> Packed:
@@ -40,7 +38,6 @@ class ConstantSampler(Sampler[Constant]):
         return jnp.full(shape, numbers[0], dtype)
 
 
-@dataclasses.dataclass(frozen=True)
 class EyeSampler(Sampler[Eye]):
     def pack(self, law: Eye, shape: tuple[int, ...], dtype: np.dtype[Any],
              axes: FanAxes) -> Packed:
@@ -78,7 +75,6 @@ def _centre_mask(full_shape: tuple[int, ...], receptive: tuple[int, ...],
     return mask
 
 
-@dataclasses.dataclass(frozen=True)
 class DiracSampler(Sampler[Dirac]):
     def pack(self, law: Dirac, shape: tuple[int, ...], dtype: np.dtype[Any],
              axes: FanAxes) -> Packed:
@@ -123,7 +119,6 @@ def _haar_orthogonal(words: Any, b: int, rows: int, cols: int, compute: np.dtype
     return q if rows >= cols else jnp.swapaxes(q, -1, -2)
 
 
-@dataclasses.dataclass(frozen=True)
 class _OrthogonalTimesGain(Sampler[Orthogonal | DeltaOrthogonal]):
     """Orthogonal and DeltaOrthogonal: one packing, the matrix layout and the gain."""
 
@@ -136,7 +131,6 @@ class _OrthogonalTimesGain(Sampler[Orthogonal | DeltaOrthogonal]):
         return (axes.matrix_layout(len(shape)),), (as_compute(gain, compute_dtype(dtype)),)
 
 
-@dataclasses.dataclass(frozen=True)
 class OrthogonalSampler(_OrthogonalTimesGain):
     def sample(self, words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
                shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
@@ -147,7 +141,6 @@ class OrthogonalSampler(_OrthogonalTimesGain):
         return _unview(gain * q, ordered, layout).astype(dtype)
 
 
-@dataclasses.dataclass(frozen=True)
 class DeltaOrthogonalSampler(_OrthogonalTimesGain):
     def sample(self, words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
                shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
@@ -161,7 +154,6 @@ class DeltaOrthogonalSampler(_OrthogonalTimesGain):
                        ordered, layout)
 
 
-@dataclasses.dataclass(frozen=True)
 class SparseSampler(Sampler[Sparse]):
     whole_matrix: ClassVar[bool] = True
 

@@ -14,7 +14,7 @@ import pytest
 
 import jaxinit
 from jaxinit import distributions, inplace, jax_nn
-from jaxinit._src import initializers, laws, registry
+from jaxinit._src import initializers, laws, registry, samplers
 from jaxinit._src.fans import FanAxes
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -93,26 +93,35 @@ def test_the_class_and_values_pickle_by_their_public_names():
     assert b"_src" not in pickle.dumps(law)
 
 
-# -- law families: one class in one place ---------------------------------------------------------
+# -- law families: plain data here, sampled by one sampler each ----------------------------------
 
 @pytest.mark.parametrize("family", laws.FAMILIES, ids=lambda f: f.__name__)
-def test_each_family_owns_its_whole_interface(family):
+def test_each_family_is_plain_data_with_one_sampler(family):
     assert family.__name__ in distributions.__all__
     assert getattr(distributions, family.__name__) is family
     assert dataclasses.is_dataclass(family) and family.__dataclass_params__.frozen
-    assert family.pack is not laws.Distribution.pack
-    if family.elementwise:
-        assert family.transform is not laws.Distribution.transform
+    # the law carries no sampling code: its sampler does
+    for name in ("pack", "blocked", "transform", "sample", "elementwise", "whole_matrix"):
+        assert not hasattr(family, name), name
+    sampler = type(samplers.BY_FAMILY[family])
+    assert sampler.pack is not samplers.Sampler.pack
+    if sampler.elementwise:
+        assert sampler.transform is not samplers.Sampler.transform
         assert family.scipy is not laws.Distribution.scipy
     else:
-        assert family.sample is not laws.Distribution.sample
-    assert family.whole_matrix == (family.family in ("orthogonal", "delta_orthogonal", "sparse"))
+        assert sampler.sample is not samplers.Sampler.sample
+    assert sampler.whole_matrix == (family.family in ("orthogonal", "delta_orthogonal", "sparse"))
     # the table of the base class documents every family
     assert f":class:`{family.__name__}`" in laws.Distribution.__doc__
     # built by name, as Distribution(family, **params), and by type(law)(family, **params)
     params = {f.name: 1 for f in dataclasses.fields(family)}
     assert jaxinit.Distribution(family.family, **params) == family(**params)
     assert family(family.family, **params) == family(**params)
+
+
+def test_every_family_has_exactly_one_sampler():
+    assert set(samplers.BY_FAMILY) == set(laws.FAMILIES)
+    assert len({type(sampler) for sampler in samplers.BY_FAMILY.values()}) == len(laws.FAMILIES)
 
 
 def test_every_initializer_returns_a_family_with_typed_parameters():

@@ -16,7 +16,7 @@ from scipy import special, stats
 
 import jaxinit
 from jaxinit import inplace
-from jaxinit._src import engine, sampling
+from jaxinit._src import engine, representable, samplers
 from jaxinit.distributions import Normal
 from conftest import ks_pvalue, ks_pvalue_rounded
 
@@ -111,7 +111,7 @@ def test_exact_law_rounded_to_the_dtype_at_the_edges(init, dtype, cdf, key):
     bounds = None
     if law.family == "uniform" or law.family == "truncated_normal":
         assert values.min() >= law.low and values.max() <= law.high
-        bounds = [float(b) for b in sampling.bounds_in(law.low, law.high, dtype)]
+        bounds = [float(b) for b in representable.bounds_in(law.low, law.high, dtype)]
     assert ks_pvalue_rounded(x, _Law(cdf, bounds)) > 1e-4
 
 
@@ -248,7 +248,7 @@ def test_the_eager_call_counter_is_bounded(key, monkeypatch):
         jaxinit.normal()(key, (3, n + 1))
     assert len(counter) == 16
     # the tiering still works for a shape within the window
-    assert counter.count((Normal, ("plain",), (3, 40), np.dtype(np.float32))) == 2
+    assert counter.count((samplers.of(Normal(0.0, 1.0)), ("plain",), (3, 40), np.dtype(np.float32))) == 2
 
 
 # -- errors that name the argument and the value ---------------------------------------------

@@ -1,4 +1,4 @@
-"""The sampling engine: bit layout, index arithmetic, strategies that must agree, and memory."""
+"""The engine and its bits: bit layout, index arithmetic, strategies that must agree, and memory."""
 
 import jax
 import jax.numpy as jnp
@@ -7,7 +7,8 @@ import pytest
 from jax.extend.random import threefry_2x32
 
 import jaxinit
-from jaxinit._src import engine, sampling
+from jaxinit._src import bits as random_bits
+from jaxinit._src import engine, samplers
 from jaxinit.distributions import Normal
 
 U32 = 2 ** 32
@@ -25,7 +26,7 @@ def test_threefry_is_the_standard_function():
     rng = np.random.default_rng(0)
     k0, k1 = (int(v) for v in rng.integers(0, U32, 2))
     x0, x1 = rng.integers(0, U32, (2, 1000), dtype=np.uint32)
-    ours = sampling.threefry2x32(np.uint32(k0), np.uint32(k1), jnp.asarray(x0), jnp.asarray(x1))
+    ours = random_bits.threefry2x32(np.uint32(k0), np.uint32(k1), jnp.asarray(x0), jnp.asarray(x1))
     expected = reference_threefry(k0, k1, x0, x1)
     np.testing.assert_array_equal(np.asarray(ours[0]), expected[0])
     np.testing.assert_array_equal(np.asarray(ours[1]), expected[1])
@@ -36,7 +37,7 @@ def test_bits_of_element_i_come_from_counter_i_shifted_by_the_width(bits):
     """Element i takes lane i % (64 // bits) of the Threefry output for counter i // (64 // bits)."""
     words = (np.uint32(0x12345678), np.uint32(0x9ABCDEF0))
     shape = (3, 37)
-    got = sampling.random_words(words, sampling.element_index(shape), bits)
+    got = random_bits.random_words(words, random_bits.element_index(shape), bits)
     i = np.arange(np.prod(shape), dtype=np.uint64)
     per_counter = 64 // bits
     y0, y1 = reference_threefry(int(words[0]), int(words[1]), np.zeros_like(i // per_counter),
@@ -58,7 +59,7 @@ def test_bits_of_element_i_come_from_counter_i_shifted_by_the_width(bits):
 
 @pytest.mark.parametrize("start", [0, 5, 2 ** 16, U32 - 7, 3 * U32 + 2 ** 31])
 def test_offset_index_carries_into_the_high_word(start):
-    hi, lo = sampling.offset_index(np.uint32(start >> 32), np.uint32(start % U32), 16)
+    hi, lo = random_bits.offset_index(np.uint32(start >> 32), np.uint32(start % U32), 16)
     got = (np.asarray(hi).astype(np.uint64) << np.uint64(32)) | np.asarray(lo).astype(np.uint64)
     np.testing.assert_array_equal(got, np.arange(start, start + 16, dtype=np.uint64))
 
@@ -68,7 +69,7 @@ def test_flat_index_beyond_two_to_the_32():
     rng = np.random.default_rng(1)
     coords = [rng.integers(0, d, 64) for d in dims] + []
     coords = [np.append(c, d - 1) for c, d in zip(coords, dims)]  # and the very last element
-    hi, lo = sampling.flat_index([jnp.asarray(c, jnp.uint32) for c in coords], dims)
+    hi, lo = random_bits.flat_index([jnp.asarray(c, jnp.uint32) for c in coords], dims)
     got = [int(h) * U32 + int(l) for h, l in zip(np.asarray(hi), np.asarray(lo))]
     expected = [int(np.ravel_multi_index(tuple(int(c[k]) for c in coords), dims))
                 for k in range(len(got))]
@@ -79,8 +80,8 @@ def test_flat_index_beyond_two_to_the_32():
                          [(16, np.float32, 16), (32, np.float32, 23), (64, np.float64, 52)])
 def test_unit_interval_is_an_open_grid_of_the_width(bits, compute, mantissa):
     with jax.enable_x64(compute == np.float64):
-        words = sampling.key_words(jax.random.key(3))
-        u = np.asarray(sampling.unit_interval(words, sampling.element_index((4096,)), compute, bits))
+        words = random_bits.key_words(jax.random.key(3))
+        u = np.asarray(random_bits.unit_interval(words, random_bits.element_index((4096,)), compute, bits))
     assert u.dtype == compute and 0 < u.min() and u.max() < 1
     k = u.astype(np.float64) * 2.0 ** mantissa - 0.5
     np.testing.assert_array_equal(k, np.round(k))
@@ -105,7 +106,7 @@ def test_chunked_eager_jit_and_exact_kernel_agree(init, dtype, key, monkeypatch)
     """Chunks (eager), the exact-shape kernel (eager) and jit give the same bits."""
     monkeypatch.setattr(engine, "COMPILE_AFTER", 10 ** 9)
     for shape in STRATEGY_SHAPES:
-        assert engine.use_chunks(Normal, shape, None)
+        assert engine.use_chunks(samplers.of(Normal(0.0, 1.0)), shape, None)
         chunked = np.asarray(init(key, shape, dtype))
         jitted = np.asarray(jax.jit(init, static_argnums=(1, 2))(key, shape, dtype))
         with monkeypatch.context() as m:

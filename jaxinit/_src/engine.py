@@ -1,25 +1,30 @@
 """The engine: every law is sampled here, from (key, flat element index) alone.
 
-Element ``i`` of an elementwise law is ``family.transform`` of one uniform made from the key and
-``i`` (:mod:`jaxinit._src.sampling`), so the values do not depend on how the array is computed:
-in one piece, in chunks, block by block, or shard by shard. Structured laws (orthogonal,
-sparse ...) are ``family.sample`` of the whole array.
+The engine knows no law family: it asks :func:`samplers.of` for the law's sampler
+(:mod:`jaxinit._src.samplers`), which packs the law into a static part and dynamic numbers and
+computes its values. Element ``i`` of an elementwise law is ``sampler.transform`` of one
+uniform made from the key and ``i`` (:mod:`jaxinit._src.bits`), so the values do not depend on
+how the array is computed: in one piece, in chunks, block by block, or shard by shard.
+Structured laws (orthogonal, sparse ...) are ``sampler.sample`` of the whole array.
 
 The tier policy, in one place. A call is drawn by
 
 1. **chunks** (:func:`_draw_chunked`) when it is eager (no JAX transformation is being traced),
-   unsharded, elementwise, at most ``CHUNKED_MAX`` elements, and this (family, static part,
+   unsharded, elementwise, at most ``CHUNKED_MAX`` elements, and this (sampler, static part,
    shape, dtype) has been drawn eagerly fewer than ``COMPILE_AFTER`` times: the array is cut
-   from fixed-size chunks of one program compiled per (family, dtype, chunk size), so a new
-   shape costs no compilation;
-2. **the exact-shape kernel** (:func:`_kernel`) otherwise: one program per (family, static
+   from fixed-size chunks of one program compiled per (sampler, static part, dtype, chunk
+   size), so a new shape costs no compilation;
+2. **the exact-shape kernel** (:func:`_kernel`) otherwise: one program per (sampler, static
    part, shape, dtype, sharding), shared by every initializer, and under an outer ``jit`` the
    kernel is inlined into the caller's program. Inside it, a law whose per-element code XLA:CPU
-   cannot fuse (``family.blocked``) is computed **block by block** (:func:`_blocked`) when
+   cannot fuse (``sampler.blocked``) is computed **block by block** (:func:`_blocked`) when
    unsharded and larger than one chunk, so its temporaries stay one block in size.
 
 The law's numbers are passed at run time, never baked into the program, and hidden from
 constant folding (:func:`_opaque`), so all tiers give the same bits.
+
+Imports go one way: the initializer calls the engine, the engine its samplers, the samplers
+the bits; nothing below imports what is above it (``tests/test_layers.py``).
 """
 
 from __future__ import annotations
@@ -36,13 +41,13 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from jaxinit._src import checks, sampling
+from jaxinit._src import bits, checks, samplers
 from jaxinit._src import sharding as shardings
 from jaxinit._src.fans import FanAxes
 from jaxinit._src.laws import Distribution
 from jaxinit._src.representable import check_finite, compute_dtype
+from jaxinit._src.samplers import Sampler
 
-Family = type[Distribution]
 #: A key as the initializer accepts it: a typed key, or raw uint32 key data (JAX or NumPy).
 Key = jax.Array | np.ndarray[Any, Any]
 
@@ -67,31 +72,38 @@ def draw(law: Distribution, key: Key, shape: tuple[int, ...], dtype: np.dtype[An
     With a ``digest`` the array is drawn with ``leaf_key(key, digest)``, derived inside the
     compiled kernel (no dispatch of its own).
     """
-    family = type(law)
-    static, numbers = law.pack(shape, dtype, axes)
+    sampler = samplers.of(law)
+    static, numbers = sampler.pack(law, shape, dtype, axes)
     check_finite(law, numbers, dtype)
     # Eager means no JAX transformation is being traced, whatever the arguments are: a key
     # captured by a jitted function is concrete, yet what is computed from it is staged.
     eager = not checks.tracing()
-    if eager and use_chunks(family, shape, sharding) and \
-            EAGER_CALLS.count((family, static, shape, dtype)) < COMPILE_AFTER:
-        return _draw_chunked(key if digest is None else leaf_key(key, digest), numbers, family,
+    if eager and use_chunks(sampler, shape, sharding) and \
+            EAGER_CALLS.count((sampler, static, shape, dtype)) < COMPILE_AFTER:
+        return _draw_chunked(key if digest is None else leaf_key(key, digest), numbers, sampler,
                              static, shape, dtype)
     with shardings.mesh_context(sharding, tracing=not eager):
         out: jax.Array = _kernel(key, numbers, None if digest is None else np.asarray(digest, np.uint32),
-                                 family=family, static=static, shape=shape, dtype=dtype,
+                                 sampler=sampler, static=static, shape=shape, dtype=dtype,
                                  sharding=sharding)
         return out
 
 
-def use_chunks(family: Family, shape: tuple[int, ...], sharding: jax.sharding.Sharding | None) -> bool:
+def whole_matrix(law: Distribution) -> bool:
+    """Whether sampling ``law`` needs the whole matrix at once (a QR, a sort): a sharded
+    output is then built in full on every device."""
+    return samplers.of(law).whole_matrix
+
+
+def use_chunks(sampler: Sampler[Any], shape: tuple[int, ...],
+               sharding: jax.sharding.Sharding | None) -> bool:
     """Whether an eager call may be cut from chunks (unsharded, elementwise, not too large)."""
-    return (family.elementwise and sharding is None and math.prod(shape) <= CHUNKED_MAX
+    return (sampler.elementwise and sharding is None and math.prod(shape) <= CHUNKED_MAX
             and jax.sharding.get_abstract_mesh().empty)
 
 
 class CallCounter:
-    """How often each (law family, static part, shape, dtype) was drawn eagerly: a bounded,
+    """How often each (sampler, static part, shape, dtype) was drawn eagerly: a bounded,
     thread-safe LRU, so a program that draws ever new shapes keeps a fixed amount of state."""
 
     def __init__(self, capacity: int = 1024):
@@ -132,15 +144,15 @@ def _opaque(key: Key, numbers: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
     or fold the numbers into the arithmetic in another order than at run time. The barrier
     keeps eager == jit bit for bit.
     """
-    words = sampling.key_words(cast(jax.Array, key))  # traced here: a jax array, even from NumPy
+    words = bits.key_words(cast(jax.Array, key))  # traced here: a jax array, even from NumPy
     return _hidden((words, numbers))
 
 
 _hidden = cast(Callable[[Any], tuple[Any, tuple[Any, ...]]], lax.optimization_barrier)
 
 
-@functools.partial(jax.jit, static_argnames=("family", "static", "shape", "dtype", "sharding"))
-def _kernel(key: Key, numbers: tuple[Any, ...], digest: Any = None, *, family: Family,
+@functools.partial(jax.jit, static_argnames=("sampler", "static", "shape", "dtype", "sharding"))
+def _kernel(key: Key, numbers: tuple[Any, ...], digest: Any = None, *, sampler: Sampler[Any],
             static: tuple[Any, ...], shape: tuple[int, ...], dtype: np.dtype[Any],
             sharding: jax.sharding.Sharding | None) -> jax.Array:
     if digest is not None:
@@ -149,26 +161,27 @@ def _kernel(key: Key, numbers: tuple[Any, ...], digest: Any = None, *, family: F
     if shardings.is_explicit(sharding):
         # Sharding in types: compute under Auto axes and let the partitioner split the work,
         # as for an Auto mesh; the result carries `sharding` in its type.
-        body = functools.partial(_sample, family=family, static=static, shape=shape,
+        body = functools.partial(_sample, sampler=sampler, static=static, shape=shape,
                                  dtype=dtype, sharded=True)
         out: jax.Array = jax.sharding.auto_axes(body, out_sharding=sharding)(words, numbers)
         return out
-    return shardings.place(_sample(words, numbers, family=family, static=static, shape=shape,
+    return shardings.place(_sample(words, numbers, sampler=sampler, static=static, shape=shape,
                                    dtype=dtype, sharded=sharding is not None), sharding)
 
 
-def _sample(words: Any, numbers: tuple[Any, ...], *, family: Family, static: tuple[Any, ...],
-            shape: tuple[int, ...], dtype: np.dtype[Any], sharded: bool) -> jax.Array:
+def _sample(words: Any, numbers: tuple[Any, ...], *, sampler: Sampler[Any],
+            static: tuple[Any, ...], shape: tuple[int, ...], dtype: np.dtype[Any],
+            sharded: bool) -> jax.Array:
     n = math.prod(shape)
     # a loop over blocks cannot be split between devices: sharded outputs stay fused
-    if family.blocked(static) and not sharded and CHUNK < n < 2 ** 31:
-        return _blocked(words, numbers, family, static, n, dtype).reshape(shape)
-    if family.elementwise:
-        return _elementwise(words, numbers, family, static, sampling.element_index(shape), dtype)
-    return family.sample(words, numbers, static, shape, dtype)
+    if sampler.blocked(static) and not sharded and CHUNK < n < 2 ** 31:
+        return _blocked(words, numbers, sampler, static, n, dtype).reshape(shape)
+    if sampler.elementwise:
+        return _elementwise(words, numbers, sampler, static, bits.element_index(shape), dtype)
+    return sampler.sample(words, numbers, static, shape, dtype)
 
 
-def _blocked(words: Any, numbers: tuple[Any, ...], family: Family, static: tuple[Any, ...],
+def _blocked(words: Any, numbers: tuple[Any, ...], sampler: Sampler[Any], static: tuple[Any, ...],
              n: int, dtype: np.dtype[Any]) -> jax.Array:
     """The flat array of ``n`` elements, computed ``CHUNK`` elements at a time in a loop.
 
@@ -180,45 +193,46 @@ def _blocked(words: Any, numbers: tuple[Any, ...], family: Family, static: tuple
 
     def body(b: jax.Array, out: jax.Array) -> jax.Array:
         start = jnp.minimum(b * CHUNK, n - CHUNK).astype(jnp.uint32)
-        index = sampling.offset_index(np.uint32(0), start, CHUNK)
-        block = _elementwise(words, numbers, family, static, index, dtype)
+        index = bits.offset_index(np.uint32(0), start, CHUNK)
+        block = _elementwise(words, numbers, sampler, static, index, dtype)
         return lax.dynamic_update_slice(out, block, (start.astype(jnp.int32),))
 
     out: jax.Array = lax.fori_loop(0, blocks, body, jnp.empty((n,), dtype))
     return out
 
 
-@functools.partial(jax.jit, static_argnames=("family", "static", "dtype", "size"))
+@functools.partial(jax.jit, static_argnames=("sampler", "static", "dtype", "size"))
 def _chunk_kernel(key: Key, numbers: tuple[Any, ...], start_hi: Any, start_lo: Any, *,
-                  family: Family, static: tuple[Any, ...], dtype: np.dtype[Any],
+                  sampler: Sampler[Any], static: tuple[Any, ...], dtype: np.dtype[Any],
                   size: int = CHUNK) -> jax.Array:
     """Elements ``start .. start + size - 1`` of any array drawn from this law: one compiled
-    program per (law family, dtype, chunk size) serves every shape."""
+    program per (sampler, static part, dtype, chunk size) serves every shape."""
     words, numbers = _opaque(key, numbers)
-    index = sampling.offset_index(start_hi, start_lo, size)
-    return _elementwise(words, numbers, family, static, index, dtype)
+    index = bits.offset_index(start_hi, start_lo, size)
+    return _elementwise(words, numbers, sampler, static, index, dtype)
 
 
 def lower_chunk(key: Key, law: Distribution, dtype: np.dtype[Any]) -> Any:
     """The chunk kernel of ``law`` lowered for ``dtype`` (to inspect its compiled program)."""
-    static, numbers = law.pack((1,), dtype, FanAxes())
-    return _chunk_kernel.lower(key, numbers, np.uint32(0), np.uint32(0), family=type(law),
+    sampler = samplers.of(law)
+    static, numbers = sampler.pack(law, (1,), dtype, FanAxes())
+    return _chunk_kernel.lower(key, numbers, np.uint32(0), np.uint32(0), sampler=sampler,
                                static=static, dtype=dtype)
 
 
-def _draw_chunked(key: Key, numbers: tuple[Any, ...], family: Family,
+def _draw_chunked(key: Key, numbers: tuple[Any, ...], sampler: Sampler[Any],
                   static: tuple[Any, ...], shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
     """The same values as ``_kernel``, cut from fixed-size chunks (eager calls only).
 
     Compiling a kernel for every new shape is what makes eager model building slow (a few
-    tenths of a second per shape on CPU); the chunk kernel is compiled once per law family
-    and dtype (and one more for small arrays). Element ``i`` of the result is element
+    tenths of a second per shape on CPU); the chunk kernel is compiled once per sampler,
+    static part and dtype (and one more for small arrays). Element ``i`` of the result is element
     ``i % size`` of chunk ``i // size``.
     """
     n = math.prod(shape)
     size = SMALL_CHUNK if n <= 4 * SMALL_CHUNK else CHUNK
     chunks: list[jax.Array] = [_chunk_kernel(key, numbers, np.uint32(start >> 32), np.uint32(start & 0xFFFFFFFF),
-                            family=family, static=static, dtype=dtype, size=size)
+                            sampler=sampler, static=static, dtype=dtype, size=size)
               for start in range(0, n, size)]
     (device,) = chunks[0].devices()
     if device.platform not in HOST_PLATFORMS:
@@ -238,11 +252,11 @@ def _assemble(chunks: list[jax.Array], *, shape: tuple[int, ...]) -> jax.Array:
     return jnp.concatenate(chunks)[:math.prod(shape)].reshape(shape)
 
 
-def _elementwise(words: Any, numbers: tuple[Any, ...], family: Family, static: tuple[Any, ...],
-                 index: Any, dtype: np.dtype[Any]) -> jax.Array:
+def _elementwise(words: Any, numbers: tuple[Any, ...], sampler: Sampler[Any],
+                 static: tuple[Any, ...], index: Any, dtype: np.dtype[Any]) -> jax.Array:
     """An elementwise law at the flat indices ``index``: one uniform per element, transformed."""
-    u = sampling.unit_interval(words, index, compute_dtype(dtype), sampling.bits_for(dtype))
-    return family.transform(u, numbers, static, dtype)
+    u = bits.unit_interval(words, index, compute_dtype(dtype), bits.bits_for(dtype))
+    return sampler.transform(u, numbers, static, dtype)
 
 
 # -- many arrays at once: a whole model's parameters --------------------------------------
@@ -259,7 +273,7 @@ class Draw:
 
     def packed(self) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         """The law's static part and numbers for this shape and dtype, checked (as ``draw``)."""
-        static, numbers = self.law.pack(self.shape, self.dtype, self.axes)
+        static, numbers = samplers.of(self.law).pack(self.law, self.shape, self.dtype, self.axes)
         check_finite(self.law, numbers, self.dtype)
         return static, numbers
 
@@ -322,13 +336,13 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
     alone: list[int] = []
     for i, (d, (static, numbers)) in enumerate(zip(draws, packs)):
         form = numbers_form(numbers)
-        family = type(d.law)
-        if host and form is not None and use_chunks(family, d.shape, d.sharding):
-            chunked[(family, static, d.dtype, form)].append(i)
+        sampler = samplers.of(d.law)
+        if host and form is not None and use_chunks(sampler, d.shape, d.sharding):
+            chunked[(sampler, static, d.dtype, form)].append(i)
         elif eager or form is None or not _stackable(d.sharding):
             alone.append(i)
         else:
-            stacked[(family, static, d.shape, d.dtype, d.sharding, form)].append(i)
+            stacked[(sampler, static, d.shape, d.dtype, d.sharding, form)].append(i)
     for members in chunked.values():
         arrays = _draw_chunk_batches([draws[i] for i in members], [packs[i] for i in members],
                                      key, digests[members])
@@ -377,7 +391,7 @@ def _draw_chunk_batches(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]],
     element ``start[r]``, with ``_chunk_kernel``'s values: each array is what ``draw`` gives.
     An array is handed to JAX as soon as its last chunk is in, so the host buffers never hold
     more than the arrays still being cut."""
-    family, static, dtype = type(draws[0].law), packs[0][0], draws[0].dtype
+    sampler, static, dtype = samplers.of(draws[0].law), packs[0][0], draws[0].dtype
     sizes = [math.prod(d.shape) for d in draws]
     numbers = _stack_numbers([n for _, n in packs])
     default = checks.config("jax_default_device") or jax.devices()[0]
@@ -393,7 +407,7 @@ def _draw_chunk_batches(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]],
             starts = np.array([[s >> 32, s & 0xFFFFFFFF] for _, s in padded], np.uint32)
             values = np.asarray(_chunk_batch_kernel(
                 key, digests[leaf], starts, tuple(None if x is None else x[leaf] for x in numbers),
-                family=family, static=static, dtype=dtype, size=size))
+                sampler=sampler, static=static, dtype=dtype, size=size))
             for (a, start), chunk in zip(batch, values):
                 host = hosts.setdefault(a, np.empty(sizes[a], dtype))
                 stop = min(start + size, sizes[a])
@@ -403,14 +417,14 @@ def _draw_chunk_batches(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]],
     return cast(list[jax.Array], out)
 
 
-@functools.partial(jax.jit, static_argnames=("family", "static", "dtype", "size"))
+@functools.partial(jax.jit, static_argnames=("sampler", "static", "dtype", "size"))
 def _chunk_batch_kernel(key: Key, digests: Any, starts: Any, numbers: tuple[Any, ...], *,
-                        family: Family, static: tuple[Any, ...], dtype: np.dtype[Any],
+                        sampler: Sampler[Any], static: tuple[Any, ...], dtype: np.dtype[Any],
                         size: int) -> jax.Array:
     """``CHUNK_BATCH`` chunks, each of its own array (key, numbers) and start."""
     def chunk(digest: Any, start: Any, row: tuple[Any, ...]) -> jax.Array:
         words, row = _opaque(leaf_key(key, (digest[0], digest[1])), row)
-        return _elementwise(words, row, family, static, sampling.offset_index(start[0], start[1], size),
+        return _elementwise(words, row, sampler, static, bits.offset_index(start[0], start[1], size),
                             dtype)
     batched: jax.Array = jax.vmap(chunk)(digests, starts, numbers)
     return batched
@@ -419,7 +433,7 @@ def _chunk_batch_kernel(key: Key, digests: Any, starts: Any, numbers: tuple[Any,
 def _leaf_words(key: Key, digests: np.ndarray[Any, Any]) -> jax.Array:
     """The key words of ``leaf_key(key, digest)`` for every row of ``digests``, as (n, 2) uint32."""
     def words(digest: Any) -> jax.Array:
-        return jnp.stack(sampling.key_words(leaf_key(key, (digest[0], digest[1]))))
+        return jnp.stack(bits.key_words(leaf_key(key, (digest[0], digest[1]))))
     stacked: jax.Array = jax.vmap(words)(jnp.asarray(digests))
     return stacked
 
@@ -429,7 +443,7 @@ def _draw_stacked(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]], key: 
     """Arrays that share (law family, static part, shape, dtype, sharding), under jit: in
     stacks of at most ``STACK_BYTES`` per device (equal stacks), sliced into the arrays."""
     first = draws[0]
-    family, shape, dtype, sharding = type(first.law), first.shape, first.dtype, first.sharding
+    sampler, shape, dtype, sharding = samplers.of(first.law), first.shape, first.dtype, first.sharding
     per_device = sharding.shard_shape(shape) if sharding is not None else shape
     leaf_bytes = max(1, math.prod(per_device) * dtype.itemsize)
     n = len(draws)
@@ -440,7 +454,7 @@ def _draw_stacked(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]], key: 
         rows = range(start, min(start + size, n))
         stack = _stack_kernel(key, digests[list(rows)], None if words is None else words[start:start + size],
                               _stack_numbers([packs[r][1] for r in rows]),
-                              family=family, static=packs[0][0], shape=shape, dtype=dtype,
+                              sampler=sampler, static=packs[0][0], shape=shape, dtype=dtype,
                               sharding=sharding)
         leaves = [lax.index_in_dim(stack, i, keepdims=False) for i in range(len(rows))]
         # explicit axes: the stack's type carries the sharding, and so do its slices
@@ -464,9 +478,9 @@ def _stack_numbers(numbers: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
                  for column in zip(*numbers))
 
 
-@functools.partial(jax.jit, static_argnames=("family", "static", "shape", "dtype", "sharding"))
+@functools.partial(jax.jit, static_argnames=("sampler", "static", "shape", "dtype", "sharding"))
 def _stack_kernel(key: Key, digests: Any, words: Any, numbers: tuple[Any, ...], *,
-                  family: Family, static: tuple[Any, ...], shape: tuple[int, ...],
+                  sampler: Sampler[Any], static: tuple[Any, ...], shape: tuple[int, ...],
                   dtype: np.dtype[Any], sharding: jax.sharding.Sharding | None) -> jax.Array:
     """The stack of ``digests.shape[0]`` arrays, array ``i`` drawn with ``leaf_key(key,
     digests[i])`` (whose key words are ``words[i]`` when given) and row ``i`` of ``numbers``,
@@ -490,7 +504,7 @@ def _stack_kernel(key: Key, digests: Any, words: Any, numbers: tuple[Any, ...], 
                 pair, row = _opaque(leaf_key(key, (digests[i, 0], digests[i, 1])), row)
             else:
                 pair, row = _hidden(((words[i, 0], words[i, 1]), row))
-            leaf = _sample(pair, row, family=family, static=static, shape=shape, dtype=dtype,
+            leaf = _sample(pair, row, sampler=sampler, static=static, shape=shape, dtype=dtype,
                            sharded=sharding is not None)
             updated: jax.Array = lax.dynamic_update_index_in_dim(out, constrain(leaf, sharding), i, 0)
             return updated

@@ -172,6 +172,6 @@ class Initializer:
                 self._recipe.law(self._hyper, checked, self._axes)  # still reject a wrong rank
             return jnp.zeros(checked, resolved, device=sharding)
         law = self._recipe.law(self._hyper, checked, self._axes)
-        shardings.warn_whole_matrix(self.name, law.whole_matrix, checked, resolved, sharding,
+        shardings.warn_whole_matrix(self.name, engine.whole_matrix(law), checked, resolved, sharding,
                                     stacklevel=stacklevel + 2)
         return engine.Draw(law, checked, resolved, sharding, self._axes)

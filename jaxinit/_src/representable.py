@@ -4,19 +4,21 @@ A result is the exact law rounded to the dtype or a ``ValueError`` naming the la
 and the dtype: never an inf, a NaN or a value outside the law. The kernel computes in a
 *compute dtype* (float64 for float64, float32 otherwise), so a law's constants must be finite
 there and its values must fit in the requested dtype.
+
+A ``law`` argument is only named in a message: this module knows no law class, so the
+samplers that run these checks sit above it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxinit._src import checks, sampling
-
-if TYPE_CHECKING:
-    from jaxinit._src.laws import Distribution
+from jaxinit._src import checks
+from jaxinit.typing import DTypeLike
 
 
 def largest(dtype: np.dtype[Any]) -> float:
@@ -37,7 +39,7 @@ def as_compute(value: Any, compute: np.dtype[Any]) -> Any:
         return np.asarray(value, compute)
 
 
-def check_reach(law: Distribution, reach: Any, dtype: np.dtype[Any]) -> None:
+def check_reach(law: object, reach: Any, dtype: np.dtype[Any]) -> None:
     """No silent inf: the values the law takes must fit in the requested float dtype."""
     limit = largest(dtype)
     if checks.is_concrete(reach) and reach > limit:
@@ -45,7 +47,7 @@ def check_reach(law: Distribution, reach: Any, dtype: np.dtype[Any]) -> None:
                          f"({limit:g}); use a wider dtype")
 
 
-def check_finite(law: Distribution, numbers: tuple[Any, ...], dtype: np.dtype[Any]) -> None:
+def check_finite(law: object, numbers: tuple[Any, ...], dtype: np.dtype[Any]) -> None:
     """Every constant handed to the kernel must be finite in the compute dtype."""
     if all(not isinstance(n, np.ndarray) or np.isfinite(n).all() for n in numbers if n is not None):
         return
@@ -56,13 +58,13 @@ def check_finite(law: Distribution, numbers: tuple[Any, ...], dtype: np.dtype[An
                      f"jax_enable_x64")
 
 
-def interval(law: Distribution, low: Any, high: Any, dtype: np.dtype[Any]) -> tuple[Any, Any]:
+def interval(law: object, low: Any, high: Any, dtype: np.dtype[Any]) -> tuple[Any, Any]:
     """The bounds of a bounded law as values of ``dtype`` (in the compute dtype), checked."""
     compute = compute_dtype(dtype)
     if checks.is_tracer(low) or checks.is_tracer(high):
-        return sampling.traced_bounds_in(as_compute(low, compute), as_compute(high, compute), dtype)
+        return traced_bounds_in(as_compute(low, compute), as_compute(high, compute), dtype)
     check_reach(law, max(abs(low), abs(high)), dtype)
-    low_d, high_d = sampling.bounds_in(low, high, dtype)
+    low_d, high_d = bounds_in(low, high, dtype)
     if low_d > high_d:
         raise ValueError(f"the law {law} has no {dtype.name} value in [{low!r}, {high!r}] (the "
                          f"nearest are {float(high_d)!r} and {float(low_d)!r}); widen the interval "
@@ -92,3 +94,35 @@ def constant_value(value: Any, dtype: np.dtype[Any], name: str = "val") -> Any:
                          f"(it would become {cast[tuple(bad)].item()!r})")
     return cast
 
+
+# -- a bounded law's interval as values of the dtype --------------------------------------
+
+def bounds_in(low: float, high: float, dtype: DTypeLike) -> tuple[np.ndarray[Any, Any], ...]:
+    """``low``/``high`` rounded inward to values of ``dtype`` (returned as ``dtype`` scalars):
+    every value of ``dtype`` inside them lies inside ``[low, high]``. ``low > high`` results
+    when the interval holds no value of ``dtype``."""
+    dt = np.dtype(dtype)
+    out = []
+    with np.errstate(over="ignore"):
+        for value, direction in ((low, np.inf), (high, -np.inf)):
+            rounded = np.asarray(value, dt)
+            # compare as Python floats: NumPy would round `value` to `dt` first (NEP 50)
+            if (float(rounded) < value) if direction > 0 else (float(rounded) > value):
+                rounded = np.nextafter(rounded, np.asarray(direction, dt))
+            out.append(rounded)
+    return tuple(out)
+
+
+def traced_bounds_in(low: jax.Array, high: jax.Array, dtype: DTypeLike) -> tuple[jax.Array, jax.Array]:
+    """:func:`bounds_in` for traced bounds (vmap over hyperparameters), as JAX arrays."""
+    low_d, high_d = low.astype(dtype), high.astype(dtype)
+    low_d = jnp.where(low_d.astype(low.dtype) < low, jnp.nextafter(low_d, high_d), low_d)
+    high_d = jnp.where(high_d.astype(high.dtype) > high, jnp.nextafter(high_d, low_d), high_d)
+    return low_d.astype(low.dtype), high_d.astype(high.dtype)
+
+
+def cast_inside(x: jax.Array, low_d: jax.Array, high_d: jax.Array, dtype: DTypeLike) -> jax.Array:
+    """Cast ``x`` to ``dtype`` and keep it inside ``[low_d, high_d]`` (values of ``dtype``, from
+    :func:`bounds_in`): a value that rounding carried past a bound goes to the nearest value
+    of ``dtype`` inside it, where the exact law rounded to ``dtype`` puts it too."""
+    return jnp.clip(x.astype(dtype), low_d.astype(dtype), high_d.astype(dtype))

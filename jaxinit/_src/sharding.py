@@ -109,7 +109,7 @@ def place_spec(out: jax.Array, spec: PartitionSpec) -> jax.Array:
 
 def warn_whole_matrix(name: str, whole_matrix: bool, shape: Shape, dtype: np.dtype[Any],
                       sharding: Sharding | None, stacklevel: int = 4) -> None:
-    """``whole_matrix``: the law needs the whole matrix at once (``Distribution.whole_matrix``)."""
+    """``whole_matrix``: the law needs the whole matrix at once (``Sampler.whole_matrix``)."""
     if sharding is None or not whole_matrix:
         return
     if math.prod(shape) >= WHOLE_MATRIX_WARN_ELEMENTS and not sharding.is_fully_replicated:

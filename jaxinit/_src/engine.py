@@ -20,6 +20,22 @@ The tier policy, in one place. A call is drawn by
    cannot fuse (``sampler.blocked``) is computed **block by block** (:func:`_blocked`) when
    unsharded and larger than one chunk, so its temporaries stay one block in size.
 
+Many arrays at once (a whole model: :func:`draw_many`, which ``jaxinit.reinit`` and
+``reset_parameters`` use) are drawn, with the same bits, by
+
+3. **batched chunks** (:func:`_draw_chunk_batches`) eagerly on a host platform, for arrays
+   the chunk tier may cut: every such array of a (sampler, static part, dtype), whatever its
+   shape, is cut from batches of ``CHUNK_BATCH`` chunks, so a model costs the programs of its
+   law families, not of its shapes or its depth;
+4. **the exact-shape kernel, one array at a time** eagerly otherwise (accelerators, sharded or
+   large arrays), the array's key derived inside the kernel: one program per (sampler,
+   static part, shape, dtype, sharding), shared by every layer;
+5. **stacks** (:func:`_stack_kernel`) under an outer jit, for arrays that share (sampler,
+   static part, shape, dtype, sharding): a loop fills the stack one array per iteration. A
+   loop's output is a buffer that XLA cannot fuse into its consumers, so the sampling code is
+   compiled once per stack; slicing a plain ``vmap``'s output instead lets XLA copy the whole
+   generator into every slice. Stacks hold at most ``STACK_BYTES`` per device.
+
 The law's numbers are passed at run time, never baked into the program, and hidden from
 constant folding (:func:`_opaque`), so all tiers give the same bits.
 

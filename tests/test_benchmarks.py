@@ -34,3 +34,18 @@ def test_resnet50_shapes():
     assert len(shapes) == len(set(shapes)) == 21
     assert shapes[0] == (7, 7, 3, 64) and shapes[-1] == (2048, 1000)
     assert (3, 3, 512, 512) in shapes and (1, 1, 1024, 2048) in shapes
+
+
+def test_compile_benchmark_trees():
+    compile_bench = load("compile")
+    normal, model = compile_bench.shapes(3, "normal"), compile_bench.shapes(3, "model")
+    assert len(normal) == 1 + 3 * 8 and len(model) == 1 + 3 * 12 + 2
+    assert {kind for _, kind in normal.values()} == {"normal"}
+    assert {kind for _, kind in model.values()} == {"normal", "zeros", "ones"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["whole tree, eager", "whole tree, in jit"])
+def test_compile_benchmark_measures_a_fresh_process(mode):
+    r = load("compile").measure(mode, "model", 1)
+    assert r["mode"] == mode and r["leaves"] == 15 and r["seconds"] > 0 and r["programs"] > 0

@@ -234,6 +234,7 @@ def test_batched_key_is_an_error(key):
     (np.array([True, False]), TypeError, r"got an array of dtype bool and shape \(2,\)"),
     (np.ones((2, 2), np.int32), TypeError, r"got an array of dtype int32 and shape \(2, 2\)"),
     (jnp.array(2.0), TypeError, r"got an array of dtype float32 and shape \(\)"),
+    (jax.random.key(0), TypeError, r"got a PRNG key \(the call is init\(key, shape, dtype\)\)"),
     (np.array([2, -1]), ValueError, r"`shape` entries must be non-negative, got -1"),
     ((np.int64(-1),), ValueError, r"`shape` entries must be non-negative, got -1"),
     # None, strings as entries, iterators (used up), sets and dicts (no order the caller chose)

@@ -208,7 +208,9 @@ def shape(value: Any) -> tuple[int, ...]:
             else f"{type(value).__name__} {value!r}"
         raise TypeError(f"{_SHAPE}, got {what}")
     if isinstance(value, (jax.Array, np.ndarray)):
-        if value.ndim > 1 or not np.issubdtype(value.dtype, np.integer):
+        if jnp.issubdtype(value.dtype, jax.dtypes.prng_key):
+            raise TypeError(f"{_SHAPE}, got a PRNG key (the call is init(key, shape, dtype))")
+        if value.ndim > 1 or not jnp.issubdtype(value.dtype, jnp.integer):
             raise TypeError(f"{_SHAPE}, or a 1-D integer array, got {_describe(value)}")
         entries: tuple[Any, ...] = tuple(int(d) for d in np.ravel(np.asarray(value)))
     elif isinstance(value, (numbers.Integral, np.integer)):

@@ -214,12 +214,62 @@ def test_batched_key_is_an_error(key):
 @pytest.mark.parametrize("shape,error,match", [
     ((2, -1), ValueError, r"`shape` entries must be non-negative, got -1"),
     ((2, 1.5), TypeError, r"`shape` entries must be integers, got 1.5"),
-    ("23", TypeError, r"`shape` must be an int or a sequence of ints, got '23'"),
-    (2.0, TypeError, r"`shape` must be an int or a sequence of ints, got 2.0"),
+    ("23", TypeError, r"`shape` must be an int or a sequence of non-negative ints, got '23'"),
+    (2.0, TypeError, r"`shape` must be an int or a sequence of non-negative ints, got 2.0"),
+    # nested sequences: NumPy's "setting an array element with a sequence" before
+    (((2, 3), 4), TypeError, r"`shape` must be .* got \(\(2, 3\), 4\): entry 0 is \(2, 3\), not an int"),
+    ([[2, 3]], TypeError, r"got \[\[2, 3\]\]: entry 0 is \[2, 3\], not an int"),
+    ((2, {3}), TypeError, r"got \(2, \{3\}\): entry 1 is \{3\}, not an int"),
+    ((np.array([2]), 3), TypeError, r"entry 0 is an array of dtype int64 and shape \(1,\), not an int"),
+    # floats, even integral ones, and NumPy floats
+    ((2, 3.0), TypeError, r"`shape` entries must be integers, got 3.0 in shape \(2, 3.0\)"),
+    ((np.float32(2), 3), TypeError, r"`shape` entries must be integers, got np.float32\(2.0\)"),
+    (np.float64(2.0), TypeError, r"`shape` must be .* got np.float64\(2.0\)"),
+    # bools are ints to Python, never sizes
+    (True, TypeError, r"`shape` must be .* got True"),
+    ((True, 2), TypeError, r"`shape` entries must be integers, got True"),
+    ((np.True_, 2), TypeError, r"`shape` entries must be integers, got np.True_"),
+    # arrays as shapes: 1-D integer arrays only
+    (np.array([2.0, 3.0]), TypeError, r"or a 1-D integer array, got an array of dtype float64 and shape \(2,\)"),
+    (np.array([True, False]), TypeError, r"got an array of dtype bool and shape \(2,\)"),
+    (np.ones((2, 2), np.int32), TypeError, r"got an array of dtype int32 and shape \(2, 2\)"),
+    (jnp.array(2.0), TypeError, r"got an array of dtype float32 and shape \(\)"),
+    (jax.random.key(0), TypeError, r"got a PRNG key \(the call is init\(key, shape, dtype\)\)"),
+    (np.array([2, -1]), ValueError, r"`shape` entries must be non-negative, got -1"),
+    ((np.int64(-1),), ValueError, r"`shape` entries must be non-negative, got -1"),
+    # None, strings as entries, iterators (used up), sets and dicts (no order the caller chose)
+    (None, TypeError, r"`shape` must be .* got None"),
+    ((2, None), TypeError, r"`shape` entries must be integers, got None"),
+    ((2, "3"), TypeError, r"`shape` entries must be integers, got '3'"),
+    (iter([2, 3]), TypeError, r"`shape` must be .* got list_iterator"),
+    ({3: 2}, TypeError, r"got dict \{3: 2\}"),
 ])
 def test_bad_shapes(shape, error, match, key):
     with pytest.raises(error, match=match):
         jaxinit.normal()(key, shape)
+    with pytest.raises(error, match=match):  # the same check wherever a shape is taken
+        jaxinit.normal().distribution(shape)
+
+
+@pytest.mark.parametrize("shape", [
+    (2, 3), [2, 3], range(2, 4), (np.int64(2), np.uint8(3)), (np.array(2), jnp.array(3)),
+    np.array([2, 3]), jnp.array([2, 3], jnp.int32), np.array([2, 3], np.uint64),
+])
+def test_shapes_jax_accepts_are_accepted(shape, key):
+    """What ``jnp.zeros`` takes as a shape (NumPy integers, 0-d and 1-D integer arrays)."""
+    assert jnp.zeros(shape).shape == (2, 3)
+    x = jaxinit.normal()(key, shape)
+    assert x.shape == (2, 3) and all(type(d) is int for d in x.shape)
+    assert jaxinit.normal()(key, np.int64(5)).shape == jaxinit.normal()(key, jnp.array(5)).shape == (5,)
+
+
+def test_a_traced_shape_is_an_error_naming_shape(key):
+    init = jaxinit.normal()
+    with pytest.raises(TypeError, match=r"`shape` must be .* got a traced int32\[2\] \(shapes must be "
+                                        r"static under jit\)"):
+        jax.jit(lambda s: init(key, s))(jnp.array([2, 3]))
+    with pytest.raises(TypeError, match=r"entry 0 is a traced int32\[\]"):
+        jax.jit(lambda n: init(key, (n, 3)))(2)
 
 
 def test_call_time_shape_errors(key):

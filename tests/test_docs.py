@@ -63,3 +63,23 @@ def test_readme_links_work_on_a_package_index_page():
     for target in targets:  # files in this repository that a link names must exist
         if m := re.match(r"https://(?:github\.com/jaxinit/jaxinit/blob|raw\.githubusercontent\.com/jaxinit/jaxinit)/main/(.+)", target):
             assert (ROOT / m.group(1)).exists(), target
+
+
+def test_supported_versions_agree_between_readme_pyproject_and_ci():
+    """The README's table, pyproject.toml's metadata and the Pythons CI runs on say the same."""
+    import tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    oldest = re.search(r"^OLDEST_PYTHON=(3\.\d+)", ci, re.M).group(1)
+    newest = re.search(r"^NEWEST_PYTHON=(3\.\d+)", ci, re.M).group(1)
+    assert project["requires-python"] == f">={oldest}"
+    classified = [c.rsplit(" ", 1)[1] for c in project["classifiers"]
+                  if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    assert classified == [f"3.{m}" for m in range(int(oldest[2:]), int(newest[2:]) + 1)], classified
+    assert f"| Python | {oldest} | {oldest} | {newest} |" in readme
+    minimums = dict(re.fullmatch(r"([\w-]+)>=([\d.]+)", d).groups()
+                    for d in project["dependencies"] + project["optional-dependencies"]["flax"])
+    assert minimums["jax"] == minimums["jaxlib"]
+    assert f"| `jax`, `jaxlib` | {minimums['jax']} |" in readme
+    assert f"| `flax` (optional) | {minimums['flax']} |" in readme

@@ -2,6 +2,7 @@
 
 import importlib.util
 import pathlib
+import re
 import sys
 
 import pytest
@@ -55,13 +56,21 @@ def test_port_from_pytorch(capsys):
 
 
 def test_readme_commands_are_the_ones_ci_runs():
+    """CI runs each README install command as README.md writes it (it reads them from there):
+    every such line is picked by exactly one of CI's `run_readme` prefixes, and each prefix
+    picks exactly one line."""
     root = EXAMPLES.parent
     readme = (root / "README.md").read_text()
-    assert 'pip install -e ".[examples]" && python examples/quickstart.py' in readme
+    assert 'pip install -e ".[examples]" && python examples/quickstart.py\n' in readme
     assert 'pip install -e ".[test]" && pytest -n auto\n' in readme
-    assert 'pip install -e ".[test]" && pytest -n auto\n' in (root / ".ci" / "run").read_text()
-    docs = 'pip install -e ".[docs]" && sphinx-build -W --keep-going -b html docs docs/_build/html\n'
-    assert docs in readme and docs in (root / ".ci" / "run").read_text()
+    assert 'pip install -e ".[docs]" && sphinx-build -W --keep-going -b html docs docs/_build/html\n' in readme
+    commands = [line for line in readme.splitlines() if line.startswith("pip install -e")]
+    prefixes = re.findall(r"^run_readme '([^']+)'$", (root / ".ci" / "run").read_text(), re.M)
+    assert len(commands) == 5, commands
+    for prefix in set(prefixes):
+        assert len([c for c in commands if c.startswith(prefix)]) == 1, prefix
+    for command in commands:
+        assert len({p for p in prefixes if command.startswith(p)}) == 1, command
 
 
 @pytest.mark.slow

@@ -156,34 +156,68 @@ def integer(name: str, value: Any, *, minimum: int | None = None) -> int:
     return result
 
 
+_SHAPE = "`shape` must be an int or a sequence of non-negative ints"
+
+
+def _describe(value: Any) -> str:
+    """What a bad shape (or entry) is, for an error: arrays by dtype and shape, the rest by repr."""
+    if is_tracer(value):
+        return f"a traced {value.dtype}{list(value.shape)} (shapes must be static under jit)"
+    if isinstance(value, (jax.Array, np.ndarray)):
+        return f"an array of dtype {value.dtype} and shape {tuple(value.shape)}"
+    return repr(value)
+
+
+def _dimension(d: Any, value: Any, position: int) -> int:
+    """One entry of a shape as a Python int; NumPy and 0-d integer arrays count as ints."""
+    if is_tracer(d):
+        raise TypeError(f"{_SHAPE}, got {_describe(value)}: entry {position} is "
+                        f"{_describe(d)}")
+    containers = (collections.abc.Sequence, collections.abc.Set, collections.abc.Mapping)
+    nested = np.ndim(d) > 0 if isinstance(d, (jax.Array, np.ndarray)) \
+        else isinstance(d, containers) and not isinstance(d, (str, bytes))
+    if nested:  # ((2, 3), 4): NumPy would say "setting an array element with a sequence"
+        raise TypeError(f"{_SHAPE}, got {value!r}: entry {position} is {_describe(d)}, not an int "
+                        f"(shapes are flat)")
+    if isinstance(d, (bool, np.bool_)) or isinstance(d, (jax.Array, np.ndarray)) and d.dtype == np.bool_:
+        raise TypeError(f"`shape` entries must be integers, got {d!r} in shape {value!r}")
+    try:
+        result = operator.index(d)  # ints, NumPy integers, 0-d integer arrays; not 2.0
+    except TypeError:
+        raise TypeError(f"`shape` entries must be integers, got {d!r} in shape {value!r}") from None
+    if result < 0:
+        raise ValueError(f"`shape` entries must be non-negative, got {result} in shape {value!r}")
+    return result
+
+
 def shape(value: Any) -> tuple[int, ...]:
-    """Normalise ``shape`` (an int or a sequence of ints) to a tuple of non-negative ints."""
-    if isinstance(value, (str, bytes)) or isinstance(value, (float, complex, bool, np.bool_)):
-        raise TypeError(f"`shape` must be an int or a sequence of ints, got {value!r}")
-    if isinstance(value, (numbers.Integral, np.integer)):
-        value = (value,)
-    if isinstance(value, (jax.Array, np.ndarray)) and np.ndim(value) == 0:
-        value = (value,)
-    if not isinstance(value, (collections.abc.Sequence, np.ndarray, jax.Array)):
+    """Normalise ``shape`` to a tuple of non-negative Python ints.
+
+    Accepted, as by ``jnp.zeros``: an int, a sequence (tuple, list, range) of ints, a 1-D
+    integer array; NumPy integers and 0-d integer arrays count as ints. Anything else is a
+    ``TypeError`` (a negative size a ``ValueError``) naming ``shape`` and what was received:
+    floats (even 2.0), bools, nested sequences, sets and dicts (their order is not the
+    caller's), traced values (a shape is static).
+    """
+    if is_tracer(value):
+        raise TypeError(f"{_SHAPE}, got {_describe(value)}")
+    if isinstance(value, (bool, np.bool_, str, bytes)) or not isinstance(
+            value, (numbers.Integral, np.integer, jax.Array, np.ndarray, collections.abc.Sequence)):
         # sets and dicts iterate in an order the caller did not choose; iterators are used up
-        raise TypeError(f"`shape` must be an int or a sequence of ints, got "
-                        f"{type(value).__name__} {value!r}")
-    if np.ndim(value) != 1 and not isinstance(value, collections.abc.Sequence):
-        raise TypeError(f"`shape` must be an int or a 1-D sequence of ints, got an array of "
-                        f"shape {np.shape(value)}")
-    entries = tuple(value)
-    out = []
-    for d in entries:
-        if isinstance(d, (bool, np.bool_)):
-            raise TypeError(f"`shape` entries must be integers, got {d!r} in shape {value!r}")
-        try:
-            d = operator.index(d)
-        except TypeError:
-            raise TypeError(f"`shape` entries must be integers, got {d!r} in shape {value!r}") from None
-        if d < 0:
-            raise ValueError(f"`shape` entries must be non-negative, got {d} in shape {value!r}")
-        out.append(d)
-    return tuple(out)
+        what = repr(value) if value is None or isinstance(value, (numbers.Number, str, bytes, np.generic)) \
+            else f"{type(value).__name__} {value!r}"
+        raise TypeError(f"{_SHAPE}, got {what}")
+    if isinstance(value, (jax.Array, np.ndarray)):
+        if jnp.issubdtype(value.dtype, jax.dtypes.prng_key):
+            raise TypeError(f"{_SHAPE}, got a PRNG key (the call is init(key, shape, dtype))")
+        if value.ndim > 1 or not jnp.issubdtype(value.dtype, jnp.integer):
+            raise TypeError(f"{_SHAPE}, or a 1-D integer array, got {_describe(value)}")
+        entries: tuple[Any, ...] = tuple(int(d) for d in np.ravel(np.asarray(value)))
+    elif isinstance(value, (numbers.Integral, np.integer)):
+        entries = (value,)
+    else:
+        entries = tuple(value)
+    return tuple(_dimension(d, value, i) for i, d in enumerate(entries))
 
 
 def dtype(value: Any, name: str = "dtype") -> np.dtype | None:

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-from jax.scipy.special import log_ndtr, ndtr, ndtri
+from jax.scipy.special import log_ndtr, ndtr
 
 from jaxinit._src import checks
 from jaxinit._src.samplers.affine import affine
@@ -30,6 +30,63 @@ _FAR = 1e30
 # Gauss-Legendre nodes and weights on [-1, 1]: 6 points integrate the narrow regime's density
 # (an exponential of a quadratic that varies by at most e^{+-1}) to ~1e-12.
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(6)
+
+
+# Cephes' piecewise rational approximation of the inverse normal CDF (the coefficients of
+# https://root.cern.ch/doc/v608/SpecFuncCephesInv_8cxx_source.html), as jax.scipy.special.ndtri
+# computed it up to jax 0.10. Ours, not jax's: jax 0.12 rewrote ndtri in a form XLA:CPU splits
+# into several loops with full-size temporaries, and its values moved by an ulp or so; this
+# one fuses into the element loop on every supported jax and gives the same bits on each.
+_NDTRI_P0 = (-5.99633501014107895267E1, 9.80010754185999661536E1, -5.66762857469070293439E1,
+             1.39312609387279679503E1, -1.23916583867381258016E0)
+_NDTRI_Q0 = (1.0, 1.95448858338141759834E0, 4.67627912898881538453E0, 8.63602421390890590575E1,
+             -2.25462687854119370527E2, 2.00260212380060660359E2, -8.20372256168333339912E1,
+             1.59056225126211695515E1, -1.18331621121330003142E0)
+_NDTRI_P1 = (4.05544892305962419923E0, 3.15251094599893866154E1, 5.71628192246421288162E1,
+             4.40805073893200834700E1, 1.46849561928858024014E1, 2.18663306850790267539E0,
+             -1.40256079171354495875E-1, -3.50424626827848203418E-2, -8.57456785154685413611E-4)
+_NDTRI_Q1 = (1.0, 1.57799883256466749731E1, 4.53907635128879210584E1, 4.13172038254672030440E1,
+             1.50425385692907503408E1, 2.50464946208309415979E0, -1.42182922854787788574E-1,
+             -3.80806407691578277194E-2, -9.33259480895457427372E-4)
+_NDTRI_P2 = (3.23774891776946035970E0, 6.91522889068984211695E0, 3.93881025292474443415E0,
+             1.33303460815807542389E0, 2.01485389549179081538E-1, 1.23716634817820021358E-2,
+             3.01581553508235416007E-4, 2.65806974686737550832E-6, 6.23974539184983293730E-9)
+_NDTRI_Q2 = (1.0, 6.02427039364742014255E0, 3.67983563856160859403E0, 1.37702099489081330271E0,
+             2.16236993594496635890E-1, 1.34204006088543189037E-2, 3.28014464682127739104E-4,
+             2.89247864745380683936E-6, 6.79019408009981274425E-9)
+
+
+def _polyval(coefficients: Sequence[float], x: jax.Array) -> jax.Array:
+    """Horner's rule from the highest coefficient, as ``jnp.polyval`` (which starts from 0)."""
+    y = jnp.zeros_like(x)
+    for c in coefficients:
+        y = y * x + np.asarray(c, x.dtype)
+    return y
+
+
+def ndtri(p: jax.Array) -> jax.Array:
+    """The inverse of the standard normal CDF, elementwise (float32 or float64 ``p``)."""
+    dt = p.dtype
+    one, half = np.asarray(1, dt), np.asarray(0.5, dt)
+    maybe_complement = jnp.where(p > np.asarray(-np.expm1(-2.0), dt), one - p, p)
+    # any value without NaNs for p == 0 or 1: those results are replaced below
+    safe = jnp.where(maybe_complement == 0, half, maybe_complement)
+    # p > exp(-2): x / sqrt(2 pi) = w + w^3 P0(w^2) / Q0(w^2)
+    w = safe - half
+    ww = lax.square(w)
+    big = w + w * ww * (_polyval(_NDTRI_P0, ww) / _polyval(_NDTRI_Q0, ww))
+    big = big * -np.asarray(np.sqrt(2.0 * np.pi), dt)
+    # p <= exp(-2): x = z - log(z) / z - P(1/z) / Q(1/z) / z, z = sqrt(-2 log p)
+    z = lax.sqrt(np.asarray(-2.0, dt) * lax.log(safe))
+    first = z - lax.log(z) / z
+    small = first - _polyval(_NDTRI_P2, 1 / z) / _polyval(_NDTRI_Q2, 1 / z) / z
+    other = first - _polyval(_NDTRI_P1, 1 / z) / _polyval(_NDTRI_Q1, 1 / z) / z
+    x = jnp.where(safe > np.asarray(np.exp(-2.0), dt), big,
+                  jnp.where(z >= np.asarray(8.0, dt), small, other))
+    x = jnp.where(p > np.asarray(1.0 - np.exp(-2.0), dt), x, -x)
+    inf = np.asarray(np.inf, dt)
+    return jnp.where(p == 0, -inf, jnp.where(p == 1, inf, x))
+
 
 
 @overload

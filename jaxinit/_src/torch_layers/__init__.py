@@ -2,7 +2,7 @@
 
 The model is walked by layer type (never by parameter names or shapes); each known layer type
 has a rule giving its parameters the laws of the equivalent torch layer's
-``reset_parameters`` (:mod:`jaxinit._src.torch_reset.rules`), and each parameter is drawn with
+``reset_parameters`` (:mod:`jaxinit._src.torch_layers.rules`), and each parameter is drawn with
 ``jaxinit.path_key(key, path)``, as :func:`jaxinit.reinit` does.
 """
 
@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from jaxinit._src.export import public
+from jaxinit._src.generator import key_of
 from jaxinit._src.recipe import Recipe
 from jaxinit._src.recipe_book import torch
-from jaxinit._src.torch_reset.rules import TorchParam, register_layer
-from jaxinit._src.torch_reset.walk import framework_of, resolve_key
+from jaxinit._src.torch_layers.rules import TorchParam, framework_of, register_layer
 from jaxinit.typing import Initializer, KeyArray
 
 if TYPE_CHECKING:  # flax is optional
@@ -103,6 +103,14 @@ def _recipe(recipe: object) -> Recipe:
     return recipe
 
 
+def _framework(model: Any) -> str:
+    framework = framework_of(model)
+    if framework is None:
+        raise TypeError(f"`model` must be a Flax NNX module, a Flax linen module or an Equinox module, "
+                        f"got {type(model).__name__}")
+    return framework
+
+
 @public("jaxinit.recipes")
 def apply(model: Any, key: KeyArray | nnx.Rngs, recipe: Recipe, *example_inputs: Any,
           variables: Any = None, strict: bool = True, **call_kwargs: Any) -> Any:
@@ -133,17 +141,17 @@ def apply(model: Any, key: KeyArray | nnx.Rngs, recipe: Recipe, *example_inputs:
     normal(mean=0.0, std=0.01)
     """
     recipe = _recipe(recipe)
-    framework = framework_of(model)
-    key = resolve_key(key)
+    framework = _framework(model)
+    key = key_of(key)
     if framework == "linen":
-        from jaxinit._src.torch_reset import linen_layers
+        from jaxinit._src.torch_layers import linen_layers
         return linen_layers.reset(model, key, example_inputs, call_kwargs, variables,
                                   strict=strict, recipe=recipe)
     _no_inputs(framework, example_inputs, variables, call_kwargs)
     if framework == "nnx":
-        from jaxinit._src.torch_reset import nnx_layers
+        from jaxinit._src.torch_layers import nnx_layers
         return nnx_layers.reset(model, key, strict=strict, recipe=recipe)
-    from jaxinit._src.torch_reset import equinox_layers
+    from jaxinit._src.torch_layers import equinox_layers
     return equinox_layers.reset(model, key, strict=strict, recipe=recipe)
 
 
@@ -159,15 +167,15 @@ def recipe_initializers(model: Any, recipe: Recipe, *example_inputs: Any, strict
     {'embedding': normal(mean=0.0, std=0.02)}
     """
     recipe = _recipe(recipe)
-    framework = framework_of(model)
+    framework = _framework(model)
     if framework == "linen":
-        from jaxinit._src.torch_reset import linen_layers
+        from jaxinit._src.torch_layers import linen_layers
         return linen_layers.initializers(model, example_inputs, call_kwargs, strict=strict, recipe=recipe)
     _no_inputs(framework, example_inputs, None, call_kwargs)
     if framework == "nnx":
-        from jaxinit._src.torch_reset import nnx_layers
+        from jaxinit._src.torch_layers import nnx_layers
         return nnx_layers.initializers(model, strict=strict, recipe=recipe)
-    from jaxinit._src.torch_reset import equinox_layers
+    from jaxinit._src.torch_layers import equinox_layers
     return equinox_layers.initializers(model, strict=strict, recipe=recipe)
 
 

@@ -42,7 +42,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("torch layer rules", ("jaxinit._src.torch_layers.rules",)),
     ("walk", ("jaxinit._src.torch_layers.walk",)),
     ("per framework", ("jaxinit._src.torch_layers.linen_layers", "jaxinit._src.torch_layers.nnx_layers",
-                       "jaxinit._src.torch_layers.equinox_layers")),
+                       "jaxinit._src.torch_layers.equinox_layers", "jaxinit._src.torch_layers.pytree")),
     ("apply", ("jaxinit._src.torch_layers",)),
     ("public modules", ("jaxinit.distributions", "jaxinit.inplace", "jaxinit.jax_nn",
                         "jaxinit.recipes", "jaxinit.torch_defaults")),

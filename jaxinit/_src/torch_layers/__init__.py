@@ -73,6 +73,7 @@ def reset_parameters(model: Any, key: KeyArray | nnx.Rngs, *example_inputs: Any,
     >>> bool(abs(layer.bias[...]).max() <= 1 / 8)
     True
     """
+    _module_only(model)
     return apply(model, key, torch(transformer=transformer), *example_inputs, variables=variables,
                  strict=strict, **call_kwargs)
 
@@ -92,6 +93,7 @@ def initializers(model: Any, *example_inputs: Any, strict: bool = True,
     >>> jaxinit.torch_defaults.initializers(cell)["hi/bias"]
     triangular(a=-0.5, b=0.5)
     """
+    _module_only(model)
     return recipe_initializers(model, torch(transformer=transformer), *example_inputs, strict=strict,
                                **call_kwargs)
 
@@ -103,12 +105,17 @@ def _recipe(recipe: object) -> Recipe:
     return recipe
 
 
-def _framework(model: Any) -> str:
-    framework = framework_of(model)
-    if framework is None:
+def _module_only(model: Any) -> None:
+    """``torch_defaults`` recognises layers by type: it takes modules only."""
+    if framework_of(model) is None:
         raise TypeError(f"`model` must be a Flax NNX module, a Flax linen module or an Equinox module, "
-                        f"got {type(model).__name__}")
-    return framework
+                        f"got {type(model).__name__}; for a plain pytree of parameters (layers read off "
+                        f"Flax's parameter names) use jaxinit.recipes.apply(tree, key, recipes.torch())")
+
+
+def _framework(model: Any) -> str:
+    """``"nnx"``, ``"linen"``, ``"equinox"``, or ``"pytree"`` for anything else."""
+    return framework_of(model) or "pytree"
 
 
 @public("jaxinit.recipes")
@@ -120,6 +127,14 @@ def apply(model: Any, key: KeyArray | nnx.Rngs, recipe: Recipe, *example_inputs:
     * **Equinox** (an ``eqx.Module``): a new module is returned.
     * **Flax linen**: ``apply(model, key, recipe, *example_inputs, variables=None,
       **call_kwargs)`` returns the variables (see ``torch_defaults.reset_parameters``).
+    * **A plain pytree** (a dict of arrays such as linen's ``variables`` or their ``"params"``,
+      a Haiku params dict, any pytree of arrays or ``jax.ShapeDtypeStruct``): a new pytree, every
+      other leaf kept. Without layer types, layers are read off Flax's parameter names: under
+      one path, a 2-axis ``kernel`` is a Linear ``(in, out)``, a ``kernel`` of more axes a Conv
+      ``(*kernel_size, in/groups, out)``, an ``embedding`` an Embedding, a ``scale`` a norm, and
+      the ``bias`` beside a ``kernel`` or ``scale`` their bias. Roles apply by path as for a
+      module; every other floating leaf needs a role (else ``ValueError`` naming it), and so do
+      ``DenseGeneral`` / ``ConvTranspose`` kernels, which their shape does not tell apart.
 
     Layers are recognised by type, as ``torch_defaults.reset_parameters`` does: the recipe's
     laws go to its layer kinds (Linear/Dense, Conv, ConvTranspose, Embed, the norms), its roles
@@ -148,6 +163,9 @@ def apply(model: Any, key: KeyArray | nnx.Rngs, recipe: Recipe, *example_inputs:
         return linen_layers.reset(model, key, example_inputs, call_kwargs, variables,
                                   strict=strict, recipe=recipe)
     _no_inputs(framework, example_inputs, variables, call_kwargs)
+    if framework == "pytree":
+        from jaxinit._src.torch_layers import pytree
+        return pytree.reset(model, key, strict=strict, recipe=recipe)
     if framework == "nnx":
         from jaxinit._src.torch_layers import nnx_layers
         return nnx_layers.reset(model, key, strict=strict, recipe=recipe)
@@ -172,6 +190,9 @@ def recipe_initializers(model: Any, recipe: Recipe, *example_inputs: Any, strict
         from jaxinit._src.torch_layers import linen_layers
         return linen_layers.initializers(model, example_inputs, call_kwargs, strict=strict, recipe=recipe)
     _no_inputs(framework, example_inputs, None, call_kwargs)
+    if framework == "pytree":
+        from jaxinit._src.torch_layers import pytree
+        return pytree.initializers(model, strict=strict, recipe=recipe)
     if framework == "nnx":
         from jaxinit._src.torch_layers import nnx_layers
         return nnx_layers.initializers(model, strict=strict, recipe=recipe)

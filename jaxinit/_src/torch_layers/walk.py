@@ -63,9 +63,11 @@ def _check_answer(layer: Any, answer: object) -> Mapping[str, Initializer | Torc
 
 
 def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, strict: bool = True,
-         recipe: Recipe | None = None) -> dict[Path, Initializer]:
+         recipe: Recipe | None = None,
+         missing: Callable[[list[Path]], str] | None = None) -> dict[Path, Initializer]:
     """The initializer of every covered parameter, by path: each layer's torch rule, then the
-    recipe's laws for the layer's kind, then its roles (``recipe=None``: torch's defaults)."""
+    recipe's laws for the layer's kind, then its roles (``recipe=None``: torch's defaults).
+    ``missing`` words the error for uncovered parameters (default: by their layers' types)."""
     modules = sorted(modules, key=lambda m: len(m[0]))  # outer layers first
     for _, layer in modules:
         load_builtins_for(type(layer))
@@ -109,11 +111,13 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
         _apply_roles(recipe, modules, leaves, covered, slots, strict)
 
     # floating parameters must be covered; integer or boolean state (a batch counter) may be
-    missing = [p for p in leaves if p not in covered and jnp.issubdtype(leaves[p].struct.dtype, jnp.inexact)]
-    if missing and strict:
+    uncovered = [p for p in leaves if p not in covered and jnp.issubdtype(leaves[p].struct.dtype, jnp.inexact)]
+    if uncovered and strict and missing is not None:
+        raise ValueError(missing(uncovered))
+    if uncovered and strict:
         owners: dict[str, list[str]] = defaultdict(list)
         module_types = dict(modules)
-        for p in missing:
+        for p in uncovered:
             owner = next(module_types[p[:d]] for d in range(len(p) - 1, -1, -1) if p[:d] in module_types)
             owners[type_name(type(owner))].append(path_name(p))
         listed = "; ".join(f"{name} (parameters {', '.join(paths[:3])}{' ...' if len(paths) > 3 else ''})"

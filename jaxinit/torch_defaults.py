@@ -1,7 +1,7 @@
 """PyTorch's default initialisation for Flax and Equinox models.
 
 Per layer: initializers for a torch layer's hyperparameters, in Flax's parameter layout
-(:mod:`jaxinit._src.torch_defaults`). Per model: :func:`reset_parameters` re-draws every
+(:mod:`jaxinit._src.torch_layers.helpers`). Per model: :func:`reset_parameters` re-draws every
 parameter of an NNX, linen or Equinox model as the equivalent torch model would be drawn.
 
 >>> import flax.linen as nn, jaxinit
@@ -9,12 +9,12 @@ parameter of an NNX, linen or Equinox model as the equivalent torch model would 
 """
 
 from jaxinit._src.composite import Concat, ZeroRow, laws
-from jaxinit._src.torch_defaults import (
+from jaxinit._src.torch_layers.helpers import (
     AttentionInit, DecoderLayerInit, EncoderLayerInit, LayerInit, NormInit, RecurrentInit,
     ScaleInit, bilinear, conv, conv_transpose, dense, embed, multihead_attention, norm, prelu,
     recurrent, rms_norm, transformer_decoder_layer, transformer_encoder_layer,
 )
-from jaxinit._src.torch_reset import TorchParam, initializers, register_layer, reset_parameters
+from jaxinit._src.torch_layers import TorchParam, initializers, register_layer, reset_parameters
 
 __all__ = ["AttentionInit", "Concat", "DecoderLayerInit", "EncoderLayerInit", "LayerInit",
            "NormInit", "RecurrentInit", "ScaleInit", "TorchParam", "ZeroRow", "bilinear", "conv",

@@ -35,15 +35,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("factories", ("jaxinit._src.initializers", "jaxinit._src.tree", "jaxinit._src.adapters")),
     ("built on the factories", ("jaxinit._src.composite", "jaxinit._src.jax_nn",
                                 "jaxinit._src.inplace")),
-    ("registry and torch defaults", ("jaxinit._src.registry", "jaxinit._src.torch_defaults")),
+    ("registry and torch's formulas", ("jaxinit._src.registry", "jaxinit._src.torch_layers.formulas")),
+    ("torch per-layer helpers", ("jaxinit._src.torch_layers.helpers",)),
     ("recipe values", ("jaxinit._src.recipe",)),
     ("recipe book", ("jaxinit._src.recipe_book",)),
-    ("torch reset rules", ("jaxinit._src.torch_reset.rules",)),
-    ("torch reset walk", ("jaxinit._src.torch_reset.walk",)),
-    ("torch reset per framework", ("jaxinit._src.torch_reset.linen_layers",
-                                   "jaxinit._src.torch_reset.nnx_layers",
-                                   "jaxinit._src.torch_reset.equinox_layers")),
-    ("torch reset", ("jaxinit._src.torch_reset",)),
+    ("torch layer rules", ("jaxinit._src.torch_layers.rules",)),
+    ("walk", ("jaxinit._src.torch_layers.walk",)),
+    ("per framework", ("jaxinit._src.torch_layers.linen_layers", "jaxinit._src.torch_layers.nnx_layers",
+                       "jaxinit._src.torch_layers.equinox_layers", "jaxinit._src.torch_layers.pytree")),
+    ("apply", ("jaxinit._src.torch_layers",)),
     ("public modules", ("jaxinit.distributions", "jaxinit.inplace", "jaxinit.jax_nn",
                         "jaxinit.recipes", "jaxinit.torch_defaults")),
     ("package", ("jaxinit",)),
@@ -54,8 +54,6 @@ EXCEPTIONS = {
     # a pickled initializer names the public jaxinit.get (built by the registry, above), so
     # that pickles survive refactors of the private modules
     ("jaxinit._src.initializer", "jaxinit"),
-    # register_layer(like=...) loads the built-in rules of like's framework, at call time
-    ("jaxinit._src.torch_reset.rules", "jaxinit._src.torch_reset.walk"),
 }
 
 

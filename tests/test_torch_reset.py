@@ -14,7 +14,7 @@ from flax import nnx
 
 import jaxinit
 from jaxinit import torch_defaults as td
-from jaxinit._src.torch_reset import rules
+from jaxinit._src.torch_layers import rules
 
 
 @pytest.fixture(autouse=True)

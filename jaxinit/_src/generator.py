@@ -114,18 +114,32 @@ def resolve_key(generator: Any) -> jax.Array | np.ndarray[Any, Any]:
                                "explicitly: pass generator=key; the default generator would bake "
                                "one fixed key into the compiled program")
         return default_generator.next_key()
-    if isinstance(generator, Generator):
-        return generator.next_key()
-    if checks._is_nnx_rngs(generator):
-        return _nnx_key(generator)
-    if isinstance(generator, (jax.Array, np.ndarray)):  # tracers are jax.Arrays
-        checks.key(generator, "generator")
-        return generator
+    if isinstance(generator, (Generator, jax.Array, np.ndarray)) or checks._is_nnx_rngs(generator):
+        return key_of(generator, "generator")  # tracers are jax.Arrays
     raise TypeError(f"`generator` must be a JAX key, a jaxinit.Generator or an nnx.Rngs, got "
                     f"{generator!r}")
 
 
-def _nnx_key(rngs: Any) -> jax.Array:
+class MissingStream(ValueError, TypeError):
+    """An ``nnx.Rngs`` without a ``params`` or ``default`` stream: a ``ValueError`` (and, as
+    ``reset_parameters`` raised before the key sources were one, a ``TypeError``)."""
+
+
+def key_of(source: Any, name: str = "key") -> jax.Array:
+    """The one key resolver of jaxinit: a JAX key (typed, or raw ``uint32`` key data) as it is;
+    a :class:`Generator`'s next key; an ``nnx.Rngs``'s ``params`` stream, else its ``default``
+    stream (:class:`MissingStream` without either); an ``nnx.RngStream``'s next key. Anything
+    else is a ``TypeError`` naming the argument ``name``."""
+    if isinstance(source, Generator):
+        return source.next_key()
+    if checks._is_nnx_rngs(source):
+        return _nnx_key(source, name)
+    checks.key(source, name)
+    key: jax.Array = source
+    return key
+
+
+def _nnx_key(rngs: Any, name: str) -> jax.Array:
     """A key from an ``nnx.Rngs`` (its ``params`` stream, else ``default``) or an ``RngStream``."""
     key: jax.Array
     if type(rngs).__name__ == "RngStream":
@@ -138,6 +152,6 @@ def _nnx_key(rngs: Any) -> jax.Array:
         except AttributeError:
             continue
     streams = sorted(name for name, _ in vars(rngs).items() if not name.startswith("_"))
-    raise ValueError(f"`generator` is an nnx.Rngs without a 'params' or 'default' stream (it has "
-                     f"{streams}); pass nnx.Rngs(params=seed), or one of its streams, e.g. "
-                     f"rngs.{streams[0] if streams else 'dropout'}")
+    raise MissingStream(f"`{name}` is an nnx.Rngs without a 'params' or 'default' stream (it has "
+                        f"{streams}); pass nnx.Rngs(params=seed), or one of its streams, e.g. "
+                        f"rngs.{streams[0] if streams else 'dropout'}")

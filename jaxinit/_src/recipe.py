@@ -6,7 +6,7 @@ residual projections, a classifier head, a position embedding) a law that overri
 role is found by path: its patterns are globs matched against the path of each layer and each
 parameter, or any tail of that path after a ``/``. What the recipe does not name keeps PyTorch's
 layer defaults (the reference models start from them too). The walker
-(:mod:`jaxinit._src.torch_reset.walk`) applies a recipe; this module holds the values.
+(:mod:`jaxinit._src.torch_layers.walk`) applies a recipe; this module holds the values.
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ from typing import Any, TypeAlias
 import jax
 from flax import nnx
 
-from jaxinit._src.torch_reset import rules
-from jaxinit._src.torch_reset.rules import TorchParam, builtin
-from jaxinit._src.torch_reset.walk import (
+from jaxinit._src.torch_layers import rules
+from jaxinit._src.torch_layers.rules import TorchParam, builtin
+from jaxinit._src.torch_layers.walk import (
     Leaf, Path, check_concrete, draw, path_name, plan, shape_struct,
 )
 from jaxinit._src.recipe import Recipe

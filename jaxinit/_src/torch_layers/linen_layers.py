@@ -20,9 +20,9 @@ import jax.numpy as jnp
 import numpy as np
 from flax.core import FrozenDict, freeze, unfreeze
 
-from jaxinit._src.torch_reset import rules
-from jaxinit._src.torch_reset.rules import TorchParam, builtin
-from jaxinit._src.torch_reset.walk import Leaf, Path, draw, path_name, plan, shape_struct
+from jaxinit._src.torch_layers import rules
+from jaxinit._src.torch_layers.rules import TorchParam, builtin
+from jaxinit._src.torch_layers.walk import Leaf, Path, draw, path_name, plan, shape_struct
 from jaxinit._src.recipe import Recipe
 from jaxinit.typing import Initializer
 

@@ -14,21 +14,15 @@ import math
 import operator
 import warnings
 from collections.abc import Sequence
-from typing import Any, Literal, NamedTuple, TypeAlias, cast, overload
+from typing import Any, Literal, NamedTuple, overload
 
 from jaxinit._src.export import public
 from jaxinit._src import checks
 from jaxinit._src.composite import Concat, ZeroRow
 from jaxinit._src.initializer import Initializer
-from jaxinit._src.laws import Uniform
-from jaxinit._src.initializers import (
-    constant, kaiming_uniform, normal, ones, triangular, uniform, xavier_uniform, zeros,
-)
-
-SQRT5 = math.sqrt(5.0)
-BIAS_LAWS = ("sum", "single", "gru")
-#: The laws :func:`recurrent` may give a Flax cell's bias.
-RecurrentBias: TypeAlias = Literal["sum", "single", "gru"]
+from jaxinit._src.initializers import ones, zeros
+from jaxinit._src.torch_layers import formulas
+from jaxinit._src.torch_layers.formulas import RecurrentBias, symmetric, xavier_bound
 
 
 @public("jaxinit.torch_defaults")
@@ -130,18 +124,6 @@ class DecoderLayerInit(NamedTuple):
     norm3: NormInit
 
 
-def symmetric(bound: float) -> Initializer:
-    """U(±bound)."""
-    init: Initializer = uniform(-bound, bound)
-    return init
-
-
-def xavier_bound(torch_shape: Sequence[int]) -> float:
-    """The bound of ``torch.nn.init.xavier_uniform_`` on a tensor of ``torch_shape``."""
-    law = cast(Uniform, xavier_uniform(layout="torch").distribution(tuple(torch_shape)))
-    return cast(float, law.high)
-
-
 def kernel_size_tuple(kernel_size: int | Sequence[int]) -> tuple[int, ...]:
     """``kernel_size`` as a tuple of positive ints: an int-like (``3``, ``np.int64(3)``) or a
     sequence of them; anything else is a ``TypeError`` naming the argument."""
@@ -190,9 +172,10 @@ def dense(in_features: int) -> LayerInit:
     r"""``torch.nn.Linear``'s defaults for a Flax ``Dense`` / ``nnx.Linear`` with ``in_features``
     inputs: weight and bias both :math:`\mathcal{U}(\pm 1/\sqrt{\text{in\_features}})`.
 
-    The weight is ``kaiming_uniform(a=math.sqrt(5))``, exactly as torch writes it: with gain
+    torch writes the weight's law as ``kaiming_uniform_(w, a=math.sqrt(5))``: with gain
     :math:`\sqrt{2/(1+5)}` its bound :math:`\text{gain}\sqrt{3/\text{fan\_in}}` is
-    :math:`1/\sqrt{\text{fan\_in}}`.
+    :math:`1/\sqrt{\text{fan\_in}}`, which is what both initializers here are (fixed
+    laws: the same as ``torch_defaults.reset_parameters`` gives a Linear).
 
     >>> import jaxinit
     >>> init = jaxinit.torch_defaults.dense(64)
@@ -200,7 +183,7 @@ def dense(in_features: int) -> LayerInit:
     uniform(a=-0.125, b=0.125)
     """
     fan_in = checks.integer("in_features", in_features, minimum=1)
-    return LayerInit(kaiming_uniform(a=SQRT5), symmetric(1.0 / math.sqrt(fan_in)))
+    return LayerInit(formulas.linear(fan_in), formulas.linear(fan_in))
 
 
 @public("jaxinit.torch_defaults")
@@ -236,7 +219,7 @@ def conv(in_features: int, kernel_size: int | Sequence[int], groups: int = 1, *,
     size = kernel_size_tuple(kernel_size)
     _divides(groups, "in_features", channels)
     fan_in = channels // groups * math.prod(size)
-    return LayerInit(kaiming_uniform(a=SQRT5), symmetric(1.0 / math.sqrt(fan_in)))
+    return LayerInit(formulas.linear(fan_in), formulas.linear(fan_in))
 
 
 @public("jaxinit.torch_defaults")
@@ -255,8 +238,8 @@ def conv_transpose(out_features: int, kernel_size: int | Sequence[int], groups: 
     channels = checks.integer("out_features", out_features, minimum=1)
     size = kernel_size_tuple(kernel_size)
     _divides(groups, "out_features", channels)
-    bound = 1.0 / math.sqrt(channels // groups * math.prod(size))
-    return LayerInit(symmetric(bound), symmetric(bound))
+    fan_in = channels // groups * math.prod(size)
+    return LayerInit(formulas.linear(fan_in), formulas.linear(fan_in))
 
 
 @public("jaxinit.torch_defaults")
@@ -272,9 +255,8 @@ def embed(padding_idx: int | None = None) -> Initializer | ZeroRow:
     Array([0., 0., 0.], dtype=float32)
     """
     if padding_idx is None:
-        init: Initializer = normal(0.0, 1.0)
-        return init
-    return ZeroRow(normal(0.0, 1.0), checks.integer("padding_idx", padding_idx))
+        return formulas.embedding()
+    return ZeroRow(formulas.embedding(), checks.integer("padding_idx", padding_idx))
 
 
 @public("jaxinit.torch_defaults")
@@ -298,8 +280,7 @@ def rms_norm() -> ScaleInit:
 def prelu() -> Initializer:
     """``torch.nn.PReLU``'s default slope, 0.25 (Flax's ``PReLU`` starts at 0.01 and takes a
     number: ``nnx.PReLU(negative_slope_init=0.25)``)."""
-    init: Initializer = constant(0.25)
-    return init
+    return formulas.prelu()
 
 
 @overload
@@ -310,15 +291,7 @@ def recurrent_bias(hidden_size: int, bias: Literal["gru"]) -> Concat: ...
 def recurrent_bias(hidden_size: int, bias: RecurrentBias = "sum") -> Initializer | Concat: ...
 def recurrent_bias(hidden_size: int, bias: RecurrentBias = "sum") -> Initializer | Concat:
     r"""The law of a Flax recurrent cell's bias for torch's recurrent layers (see :func:`recurrent`)."""
-    checks.choice("bias", bias, BIAS_LAWS)
-    hidden = checks.integer("hidden_size", hidden_size, minimum=1)
-    bound = 1.0 / math.sqrt(hidden)
-    if bias == "single":
-        return symmetric(bound)
-    summed = triangular(-2.0 * bound, 2.0 * bound)
-    if bias == "sum":
-        return summed
-    return Concat((summed, 2 * hidden), (symmetric(bound), hidden))
+    return formulas.recurrent_bias(hidden_size, bias)
 
 
 @public("jaxinit.torch_defaults")
@@ -348,8 +321,8 @@ def recurrent(hidden_size: int, *, bias: RecurrentBias = "sum") -> RecurrentInit
     uniform(a=-0.1, b=0.1)
     """
     law = recurrent_bias(hidden_size, bias)
-    bound = 1.0 / math.sqrt(hidden_size)
-    return RecurrentInit(symmetric(bound), symmetric(bound), law)
+    weight = formulas.recurrent_weight(hidden_size)
+    return RecurrentInit(weight, weight, law)
 
 
 @public("jaxinit.torch_defaults")
@@ -378,22 +351,17 @@ def multihead_attention(embed_dim: int, kdim: int | None = None, vdim: int | Non
     e = checks.integer("embed_dim", embed_dim, minimum=1)
     kdim = e if kdim is None else checks.integer("kdim", kdim, minimum=1)
     vdim = e if vdim is None else checks.integer("vdim", vdim, minimum=1)
-    if kdim == e and vdim == e:
-        q = k = v = symmetric(xavier_bound((3 * e, e)))
-    else:
-        q, k, v = (symmetric(xavier_bound((e, d))) for d in (e, kdim, vdim))
-    out = symmetric(xavier_bound((e, e)) if in_transformer else 1.0 / math.sqrt(e))
-    bias_kv = symmetric(xavier_bound((1, 1, e))) if in_transformer else normal(0.0, 1.0 / math.sqrt(e))
-    return AttentionInit(q, k, v, out, zeros(), zeros(), bias_kv)
+    (q, _), (k, _), (v, _) = formulas.in_projections(e, kdim, vdim)
+    return AttentionInit(q, k, v, formulas.out_projection(e, in_transformer), formulas.attention_bias(),
+                         formulas.attention_bias(), formulas.bias_kv(e, in_transformer))
 
 
 def _feedforward(d_model: int, dim_feedforward: int, in_transformer: bool) -> tuple[LayerInit, LayerInit]:
     dff = checks.integer("dim_feedforward", dim_feedforward, minimum=1)
     layers: list[LayerInit] = []
     for fan_in, fan_out in ((d_model, dff), (dff, d_model)):
-        bias = symmetric(1.0 / math.sqrt(fan_in))
-        weight = symmetric(xavier_bound((fan_out, fan_in))) if in_transformer \
-            else symmetric(1.0 / math.sqrt(fan_in))
+        bias = formulas.linear(fan_in)
+        weight = symmetric(xavier_bound((fan_out, fan_in))) if in_transformer else formulas.linear(fan_in)
         layers.append(LayerInit(weight, bias))
     return layers[0], layers[1]
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import importlib
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias, cast
@@ -19,10 +17,9 @@ from typing import Any, TypeAlias, cast
 import jax
 import jax.numpy as jnp
 
-from jaxinit._src import torch_defaults as td
-from jaxinit._src import checks
 from jaxinit._src.recipe import Law, Recipe, resolve
-from jaxinit._src.torch_reset.rules import TorchParam, kind_of, lookup, type_name
+from jaxinit._src.torch_layers.formulas import symmetric, xavier_bound
+from jaxinit._src.torch_layers.rules import TorchParam, kind_of, load_builtins_for, lookup, type_name
 from jaxinit._src.tree import Leaf as TreeLeaf
 from jaxinit._src.tree import draw_leaves
 from jaxinit.typing import Initializer
@@ -49,48 +46,6 @@ def shape_struct(value: Any, keep_sharding: bool = True) -> jax.ShapeDtypeStruct
     return make(value.shape, value.dtype, sharding=sharding)
 
 
-_FRAMEWORKS = (("flax.nnx", "nnx_layers"), ("flax.linen", "linen_layers"), ("equinox", "equinox_layers"))
-
-
-def load_builtins_for(layer_type: type) -> None:
-    """Import the built-in rules of the framework ``layer_type`` comes from (if it is one)."""
-    module = layer_type.__module__
-    for prefix, rules in _FRAMEWORKS:
-        if module == prefix or module.startswith(prefix + "."):
-            importlib.import_module(f"jaxinit._src.torch_reset.{rules}")
-
-
-def framework_of(model: Any) -> str:
-    """``"nnx"``, ``"linen"`` or ``"equinox"``; a ``TypeError`` for anything else."""
-    nnx = sys.modules.get("flax.nnx")
-    if nnx is not None and isinstance(model, nnx.Module):
-        return "nnx"
-    linen = sys.modules.get("flax.linen")
-    if linen is not None and isinstance(model, linen.Module):
-        return "linen"
-    eqx = sys.modules.get("equinox")
-    if eqx is not None and isinstance(model, eqx.Module):
-        return "equinox"
-    raise TypeError(f"`model` must be a Flax NNX module, a Flax linen module or an Equinox module, "
-                    f"got {type(model).__name__}")
-
-
-def resolve_key(key: Any) -> jax.Array:
-    """A JAX key, or an ``nnx.Rngs`` (its ``params`` stream, or ``default``)."""
-    nnx = sys.modules.get("flax.nnx")
-    resolved: jax.Array
-    if nnx is not None and isinstance(key, nnx.Rngs):
-        streams = [name for name in ("params", "default") if name in key]
-        if not streams:
-            raise TypeError(f"`key` is an nnx.Rngs without a 'params' or 'default' stream "
-                            f"(it has {sorted(dict(key.items()))}); pass nnx.Rngs(params=seed) or a JAX key")
-        resolved = key.params()
-        return resolved
-    checks.key(key)
-    resolved = key
-    return resolved
-
-
 def path_name(path: Path) -> str:
     return "/".join(str(p) for p in path)
 
@@ -108,9 +63,11 @@ def _check_answer(layer: Any, answer: object) -> Mapping[str, Initializer | Torc
 
 
 def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, strict: bool = True,
-         recipe: Recipe | None = None) -> dict[Path, Initializer]:
+         recipe: Recipe | None = None,
+         missing: Callable[[list[Path]], str] | None = None) -> dict[Path, Initializer]:
     """The initializer of every covered parameter, by path: each layer's torch rule, then the
-    recipe's laws for the layer's kind, then its roles (``recipe=None``: torch's defaults)."""
+    recipe's laws for the layer's kind, then its roles (``recipe=None``: torch's defaults).
+    ``missing`` words the error for uncovered parameters (default: by their layers' types)."""
     modules = sorted(modules, key=lambda m: len(m[0]))  # outer layers first
     for _, layer in modules:
         load_builtins_for(type(layer))
@@ -154,11 +111,13 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
         _apply_roles(recipe, modules, leaves, covered, slots, strict)
 
     # floating parameters must be covered; integer or boolean state (a batch counter) may be
-    missing = [p for p in leaves if p not in covered and jnp.issubdtype(leaves[p].struct.dtype, jnp.inexact)]
-    if missing and strict:
+    uncovered = [p for p in leaves if p not in covered and jnp.issubdtype(leaves[p].struct.dtype, jnp.inexact)]
+    if uncovered and strict and missing is not None:
+        raise ValueError(missing(uncovered))
+    if uncovered and strict:
         owners: dict[str, list[str]] = defaultdict(list)
         module_types = dict(modules)
-        for p in missing:
+        for p in uncovered:
             owner = next(module_types[p[:d]] for d in range(len(p) - 1, -1, -1) if p[:d] in module_types)
             owners[type_name(type(owner))].append(path_name(p))
         listed = "; ".join(f"{name} (parameters {', '.join(paths[:3])}{' ...' if len(paths) > 3 else ''})"
@@ -241,7 +200,7 @@ def _xavier(init: Initializer | TorchParam, path: Path) -> TorchParam:
                          f"initializer: return TorchParam(init, torch_shape) from the rule so that the "
                          f"torch tensor's dimensions are known")
     if len(init.torch_shape) > 1:
-        return TorchParam(td.symmetric(td.xavier_bound(init.torch_shape)), init.torch_shape)
+        return TorchParam(symmetric(xavier_bound(init.torch_shape)), init.torch_shape)
     return init
 
 

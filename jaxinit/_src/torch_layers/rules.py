@@ -15,17 +15,18 @@ hyperparameters from their layers and name their parameters.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
+import sys
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple, TypeAlias, TypeVar, overload
+from typing import Any, NamedTuple, TypeAlias, TypeVar, cast, overload
 
 import jax
 
-from jaxinit._src import torch_defaults as td
-from jaxinit._src.composite import Concat
 from jaxinit._src.export import public
 from jaxinit._src.recipe import KINDS
-from jaxinit._src.initializers import normal, ones, zeros
+from jaxinit._src.initializers import ones, zeros
+from jaxinit._src.torch_layers import formulas
 from jaxinit.typing import Initializer
 
 
@@ -90,6 +91,31 @@ def type_name(layer_type: type) -> str:
     return f"{layer_type.__module__}.{layer_type.__qualname__}"
 
 
+#: The frameworks with built-in rules: the module prefix of their layer types, and the module
+#: of this package that declares those rules (imported on first use: each framework is optional).
+_FRAMEWORKS = (("flax.nnx", "nnx", "nnx_layers"), ("flax.linen", "linen", "linen_layers"),
+               ("equinox", "equinox", "equinox_layers"))
+
+
+def load_builtins_for(layer_type: type) -> None:
+    """Import the built-in rules of the framework ``layer_type`` comes from (if it is one)."""
+    module = layer_type.__module__
+    for prefix, _, rules in _FRAMEWORKS:
+        if module == prefix or module.startswith(prefix + "."):
+            importlib.import_module(f"jaxinit._src.torch_layers.{rules}")
+
+
+def framework_of(model: Any) -> str | None:
+    """``"nnx"``, ``"linen"`` or ``"equinox"`` for a module of that framework, else ``None``
+    (a plain pytree). Checked without importing a framework that is not loaded."""
+    for prefix, name, _ in _FRAMEWORKS:
+        framework = sys.modules.get(prefix)
+        module_type = getattr(framework, "Module", None)
+        if isinstance(module_type, type) and isinstance(model, module_type):
+            return name
+    return None
+
+
 @overload
 def register_layer(layer_type: type, rule: RuleT, *, like: None = None) -> RuleT: ...
 @overload
@@ -124,8 +150,7 @@ def register_layer(layer_type: type, rule: Rule | None = None, *,
     if like is not None:
         if rule is not None:
             raise TypeError("pass either `rule` or `like`, not both")
-        from jaxinit._src.torch_reset import walk
-        walk.load_builtins_for(like)
+        load_builtins_for(like)
         rule = lookup(like)
         if rule is None:
             raise ValueError(f"`like` must be a layer type with a rule, got {type_name(like)}")
@@ -139,36 +164,35 @@ def register_layer(layer_type: type, rule: Rule | None = None, *,
 
 # -- the laws of torch's layers, by torch hyperparameters --------------------------------
 
-def _uniform(bound: float, torch_shape: tuple[int, ...]) -> TorchParam:
-    return TorchParam(td.symmetric(bound), tuple(torch_shape))
+def _linear(fan_in: int, weight: tuple[int, ...], bias: tuple[int, ...], kernel: str,
+            bias_name: str) -> dict[str, TorchParam]:
+    law = formulas.linear(fan_in)
+    return {kernel: TorchParam(law, weight), bias_name: TorchParam(law, bias)}
 
 
 def linear(in_features: int, out_features: int, kernel: str = "kernel",
            bias: str = "bias") -> dict[str, TorchParam]:
     """torch.nn.Linear(in_features, out_features): weight and bias U(+-1/sqrt(in_features))."""
-    bound = 1.0 / math.sqrt(in_features)
-    return {kernel: _uniform(bound, (out_features, in_features)), bias: _uniform(bound, (out_features,))}
+    return _linear(in_features, (out_features, in_features), (out_features,), kernel, bias)
 
 
 def conv(in_per_group: int, out_channels: int, kernel_size: tuple[int, ...], kernel: str = "kernel",
          bias: str = "bias") -> dict[str, TorchParam]:
     """torch.nn.ConvNd: weight (out, in/groups, *k); both U(+-1/sqrt(in/groups * prod(k)))."""
-    bound = 1.0 / math.sqrt(in_per_group * math.prod(kernel_size))
-    return {kernel: _uniform(bound, (out_channels, in_per_group, *kernel_size)),
-            bias: _uniform(bound, (out_channels,))}
+    return _linear(in_per_group * math.prod(kernel_size), (out_channels, in_per_group, *kernel_size),
+                   (out_channels,), kernel, bias)
 
 
 def conv_transpose(in_channels: int, out_per_group: int, groups: int, kernel_size: tuple[int, ...],
                    kernel: str = "kernel", bias: str = "bias") -> dict[str, TorchParam]:
     """torch.nn.ConvTransposeNd: weight (in, out/groups, *k), whose fan_in is out/groups * prod(k)."""
-    bound = 1.0 / math.sqrt(out_per_group * math.prod(kernel_size))
-    return {kernel: _uniform(bound, (in_channels, out_per_group, *kernel_size)),
-            bias: _uniform(bound, (out_per_group * groups,))}
+    return _linear(out_per_group * math.prod(kernel_size), (in_channels, out_per_group, *kernel_size),
+                   (out_per_group * groups,), kernel, bias)
 
 
 def embedding(num_embeddings: int, dim: int, table: str) -> dict[str, TorchParam]:
     """torch.nn.Embedding: N(0, 1)."""
-    return {table: TorchParam(normal(0.0, 1.0), (num_embeddings, dim))}
+    return {table: TorchParam(formulas.embedding(), (num_embeddings, dim))}
 
 
 def affine(params: Mapping[str, jax.ShapeDtypeStruct], scale: str, bias: str) -> dict[str, TorchParam]:
@@ -194,7 +218,7 @@ def running_stats(params: Mapping[str, jax.ShapeDtypeStruct], mean: str,
 
 def prelu(name: str) -> dict[str, TorchParam]:
     """torch.nn.PReLU(): one slope, 0.25."""
-    return {name: TorchParam(td.prelu(), (1,))}
+    return {name: TorchParam(formulas.prelu(), (1,))}
 
 
 def attention(embed_dim: int, kdim: int, vdim: int, names: Mapping[str, str]) -> dict[str, TorchParam]:
@@ -204,21 +228,14 @@ def attention(embed_dim: int, kdim: int, vdim: int, names: Mapping[str, str]) ->
     ``key_bias``, ``value_bias``, ``out_bias`` to the layer's parameter paths.
     """
     e = embed_dim
-    laws = td.multihead_attention(e, kdim, vdim)
-    packed = kdim == e and vdim == e
-    shapes = {"query": (3 * e, e) if packed else (e, e), "key": (3 * e, e) if packed else (e, kdim),
-              "value": (3 * e, e) if packed else (e, vdim)}
-    return {
-        names["query"]: TorchParam(laws.query_kernel_init, shapes["query"]),
-        names["key"]: TorchParam(laws.key_kernel_init, shapes["key"]),
-        names["value"]: TorchParam(laws.value_kernel_init, shapes["value"]),
-        names["out"]: TorchParam(laws.out_kernel_init, (e, e)),
-        # in_proj_bias (3E,) and out_proj.bias (E,) are zero
-        names["query_bias"]: TorchParam(zeros(), (3 * e,)),
-        names["key_bias"]: TorchParam(zeros(), (3 * e,)),
-        names["value_bias"]: TorchParam(zeros(), (3 * e,)),
-        names["out_bias"]: TorchParam(zeros(), (e,)),
-    }
+    out = {names[p]: TorchParam(init, shape)
+           for p, (init, shape) in zip(("query", "key", "value"), formulas.in_projections(e, kdim, vdim))}
+    out[names["out"]] = TorchParam(formulas.out_projection(e), (e, e))
+    # in_proj_bias (3E,) and out_proj.bias (E,) are zero
+    for p in ("query_bias", "key_bias", "value_bias"):
+        out[names[p]] = TorchParam(formulas.attention_bias(), (3 * e,))
+    out[names["out_bias"]] = TorchParam(formulas.attention_bias(), (e,))
+    return out
 
 
 def check_attention(layer_name: str, embed_dim: int, projected: tuple[int, ...], out: int,
@@ -243,24 +260,23 @@ class Recurrent:
 
     def __init__(self, gates: int, input_size: int, hidden: int) -> None:
         self.gates, self.input_size, self.hidden = gates, input_size, hidden
-        self.bound = 1.0 / math.sqrt(hidden)
+        self.weight = formulas.recurrent_weight(hidden)
 
     def input_kernel(self) -> TorchParam:
-        return _uniform(self.bound, (self.gates * self.hidden, self.input_size))
+        return TorchParam(self.weight, (self.gates * self.hidden, self.input_size))
 
     def hidden_kernel(self) -> TorchParam:
-        return _uniform(self.bound, (self.gates * self.hidden, self.hidden))
+        return TorchParam(self.weight, (self.gates * self.hidden, self.hidden))
 
     def single_bias(self) -> TorchParam:
         """One of torch's two biases (b_ih or b_hh)."""
-        return _uniform(self.bound, (self.gates * self.hidden,))
+        return TorchParam(self.weight, (self.gates * self.hidden,))
 
     def summed_bias(self) -> TorchParam:
         """b_ih + b_hh: triangular(+-2/sqrt(hidden))."""
-        return TorchParam(td.recurrent_bias(self.hidden, "sum"), (self.gates * self.hidden,))
+        return TorchParam(cast(Initializer, formulas.recurrent_bias(self.hidden, "sum")),
+                          (self.gates * self.hidden,))
 
     def gru_input_bias(self) -> TorchParam:
         """A packed (r, z, n) bias: b_ih + b_hh on r and z, b_in alone on n."""
-        h = self.hidden
-        return TorchParam(Concat((td.recurrent_bias(h, "sum"), 2 * h), (td.symmetric(self.bound), h)),
-                          (3 * h,))
+        return TorchParam(cast(Initializer, formulas.recurrent_bias(self.hidden, "gru")), (3 * self.hidden,))

@@ -2,7 +2,7 @@
 
 The model is walked by layer type (never by parameter names or shapes); each known layer type
 has a rule giving its parameters the laws of the equivalent torch layer's
-``reset_parameters`` (:mod:`jaxinit._src.torch_reset.rules`), and each parameter is drawn with
+``reset_parameters`` (:mod:`jaxinit._src.torch_layers.rules`), and each parameter is drawn with
 ``jaxinit.path_key(key, path)``, as :func:`jaxinit.reinit` does.
 """
 
@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from jaxinit._src.export import public
+from jaxinit._src.generator import key_of
 from jaxinit._src.recipe import Recipe
 from jaxinit._src.recipe_book import torch
-from jaxinit._src.torch_reset.rules import TorchParam, register_layer
-from jaxinit._src.torch_reset.walk import framework_of, resolve_key
+from jaxinit._src.torch_layers.rules import TorchParam, framework_of, register_layer
 from jaxinit.typing import Initializer, KeyArray
 
 if TYPE_CHECKING:  # flax is optional
@@ -73,6 +73,7 @@ def reset_parameters(model: Any, key: KeyArray | nnx.Rngs, *example_inputs: Any,
     >>> bool(abs(layer.bias[...]).max() <= 1 / 8)
     True
     """
+    _module_only(model)
     return apply(model, key, torch(transformer=transformer), *example_inputs, variables=variables,
                  strict=strict, **call_kwargs)
 
@@ -92,6 +93,7 @@ def initializers(model: Any, *example_inputs: Any, strict: bool = True,
     >>> jaxinit.torch_defaults.initializers(cell)["hi/bias"]
     triangular(a=-0.5, b=0.5)
     """
+    _module_only(model)
     return recipe_initializers(model, torch(transformer=transformer), *example_inputs, strict=strict,
                                **call_kwargs)
 
@@ -103,6 +105,19 @@ def _recipe(recipe: object) -> Recipe:
     return recipe
 
 
+def _module_only(model: Any) -> None:
+    """``torch_defaults`` recognises layers by type: it takes modules only."""
+    if framework_of(model) is None:
+        raise TypeError(f"`model` must be a Flax NNX module, a Flax linen module or an Equinox module, "
+                        f"got {type(model).__name__}; for a plain pytree of parameters (layers read off "
+                        f"Flax's parameter names) use jaxinit.recipes.apply(tree, key, recipes.torch())")
+
+
+def _framework(model: Any) -> str:
+    """``"nnx"``, ``"linen"``, ``"equinox"``, or ``"pytree"`` for anything else."""
+    return framework_of(model) or "pytree"
+
+
 @public("jaxinit.recipes")
 def apply(model: Any, key: KeyArray | nnx.Rngs, recipe: Recipe, *example_inputs: Any,
           variables: Any = None, strict: bool = True, **call_kwargs: Any) -> Any:
@@ -112,6 +127,14 @@ def apply(model: Any, key: KeyArray | nnx.Rngs, recipe: Recipe, *example_inputs:
     * **Equinox** (an ``eqx.Module``): a new module is returned.
     * **Flax linen**: ``apply(model, key, recipe, *example_inputs, variables=None,
       **call_kwargs)`` returns the variables (see ``torch_defaults.reset_parameters``).
+    * **A plain pytree** (a dict of arrays such as linen's ``variables`` or their ``"params"``,
+      a Haiku params dict, any pytree of arrays or ``jax.ShapeDtypeStruct``): a new pytree, every
+      other leaf kept. Without layer types, layers are read off Flax's parameter names: under
+      one path, a 2-axis ``kernel`` is a Linear ``(in, out)``, a ``kernel`` of more axes a Conv
+      ``(*kernel_size, in/groups, out)``, an ``embedding`` an Embedding, a ``scale`` a norm, and
+      the ``bias`` beside a ``kernel`` or ``scale`` their bias. Roles apply by path as for a
+      module; every other floating leaf needs a role (else ``ValueError`` naming it), and so do
+      ``DenseGeneral`` / ``ConvTranspose`` kernels, which their shape does not tell apart.
 
     Layers are recognised by type, as ``torch_defaults.reset_parameters`` does: the recipe's
     laws go to its layer kinds (Linear/Dense, Conv, ConvTranspose, Embed, the norms), its roles
@@ -133,17 +156,20 @@ def apply(model: Any, key: KeyArray | nnx.Rngs, recipe: Recipe, *example_inputs:
     normal(mean=0.0, std=0.01)
     """
     recipe = _recipe(recipe)
-    framework = framework_of(model)
-    key = resolve_key(key)
+    framework = _framework(model)
+    key = key_of(key)
     if framework == "linen":
-        from jaxinit._src.torch_reset import linen_layers
+        from jaxinit._src.torch_layers import linen_layers
         return linen_layers.reset(model, key, example_inputs, call_kwargs, variables,
                                   strict=strict, recipe=recipe)
     _no_inputs(framework, example_inputs, variables, call_kwargs)
+    if framework == "pytree":
+        from jaxinit._src.torch_layers import pytree
+        return pytree.reset(model, key, strict=strict, recipe=recipe)
     if framework == "nnx":
-        from jaxinit._src.torch_reset import nnx_layers
+        from jaxinit._src.torch_layers import nnx_layers
         return nnx_layers.reset(model, key, strict=strict, recipe=recipe)
-    from jaxinit._src.torch_reset import equinox_layers
+    from jaxinit._src.torch_layers import equinox_layers
     return equinox_layers.reset(model, key, strict=strict, recipe=recipe)
 
 
@@ -159,15 +185,18 @@ def recipe_initializers(model: Any, recipe: Recipe, *example_inputs: Any, strict
     {'embedding': normal(mean=0.0, std=0.02)}
     """
     recipe = _recipe(recipe)
-    framework = framework_of(model)
+    framework = _framework(model)
     if framework == "linen":
-        from jaxinit._src.torch_reset import linen_layers
+        from jaxinit._src.torch_layers import linen_layers
         return linen_layers.initializers(model, example_inputs, call_kwargs, strict=strict, recipe=recipe)
     _no_inputs(framework, example_inputs, None, call_kwargs)
+    if framework == "pytree":
+        from jaxinit._src.torch_layers import pytree
+        return pytree.initializers(model, strict=strict, recipe=recipe)
     if framework == "nnx":
-        from jaxinit._src.torch_reset import nnx_layers
+        from jaxinit._src.torch_layers import nnx_layers
         return nnx_layers.initializers(model, strict=strict, recipe=recipe)
-    from jaxinit._src.torch_reset import equinox_layers
+    from jaxinit._src.torch_layers import equinox_layers
     return equinox_layers.initializers(model, strict=strict, recipe=recipe)
 
 

@@ -1,3 +1,5 @@
+"""calculate_gain and calculate_fan_in_and_fan_out against torch's tables and formulas."""
+
 import math
 
 import numpy as np

@@ -1,3 +1,5 @@
+"""jaxinit.inplace: torch.nn.init's in-place names, filling arrays in torch's layout."""
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -5,6 +7,7 @@ import pytest
 from flax import nnx
 
 import jaxinit
+from jaxinit import inplace
 from jaxinit import inplace as init
 from conftest import ks_pvalue
 
@@ -96,3 +99,34 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="`mode` must be 'fan_in' or 'fan_out'"):
         init.kaiming_uniform_(jnp.zeros((2, 2)), mode="fan_avg")
     assert init.calculate_gain("tanh") == 5 / 3
+
+
+# -- NumPy float64 and int64 arrays without x64 ----------------------------------------------
+
+def test_deterministic_fills_of_numpy_arrays_are_exact_in_their_own_dtype():
+    assert inplace.constant_(np.zeros(3), 0.1)[0] == 0.1
+    assert inplace.constant_(np.zeros(3, np.int64), 2 ** 40)[0] == 2 ** 40
+    assert inplace.ones_(np.zeros((2, 2), np.int64)).dtype == np.int64
+    np.testing.assert_array_equal(inplace.eye_(np.empty((2, 3))), np.eye(2, 3))
+    with pytest.raises(ValueError, match="cannot be represented exactly in int64"):
+        inplace.constant_(np.zeros(3, np.int64), 0.5)
+
+
+
+def test_random_draws_into_float64_numpy_arrays_honour_the_law_or_refuse():
+    x = inplace.uniform_(np.empty((64, 64)), -1.0, 1.0, generator=jax.random.key(0))
+    assert x.dtype == np.float64 and x.min() >= -1 and x.max() <= 1
+    with pytest.raises(ValueError, match=r"no float32 value .* float64 NumPy array is drawn in "
+                                         r"float32: jax_enable_x64 is off"):
+        inplace.uniform_(np.empty(3), 1e-50, 2e-50, generator=jax.random.key(0))
+
+
+
+def test_generator_is_positional_where_torch_has_it():
+    k = jax.random.key(3)
+    x = np.empty((4, 5), np.float32)
+    for fill, args in [(inplace.normal_, (0.0, 1.0)), (inplace.uniform_, (0.0, 1.0)),
+                       (inplace.trunc_normal_, (0.0, 1.0, -2.0, 2.0)), (inplace.xavier_uniform_, (1.0,)),
+                       (inplace.kaiming_normal_, (0.0, "fan_in", "relu")), (inplace.orthogonal_, (1.0,)),
+                       (inplace.sparse_, (0.5, 0.01))]:
+        np.testing.assert_array_equal(fill(x.copy(), *args, k), fill(x.copy(), *args, generator=k))

@@ -1,4 +1,4 @@
-"""Run by tests/test_fresh_process.py in a new process: keys handed out by a shared Generator,
+"""Run by tests/test_generator.py in a new process: keys handed out by a shared Generator,
 by the default generator behind jaxinit.inplace, and eager draws of the same shapes from 8
 threads at once: no key twice, the same multiset of keys as a serial run, the same values."""
 

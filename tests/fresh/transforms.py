@@ -1,4 +1,4 @@
-"""Run by tests/test_fresh_process.py in a new process: every initializer kind under every
+"""Run by tests/test_transformations.py in a new process: every initializer kind under every
 transformation, key and hyperparameters as closure constants and as arguments, each the first
 draw of its shape in this process; the values must equal the eager ones (bit for bit for keys;
 to a few ulps where a hyperparameter is traced, whose constants are then computed in float32).

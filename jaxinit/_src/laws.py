@@ -29,8 +29,6 @@ class _ByFamily(type):
                 cls, "family", None)  # Uniform("uniform", low=..., high=...), as type(law)(...)
             if cls is not Distribution and not by_family:
                 return super().__call__(*args, **kwargs)
-            if not args and "family" in kwargs:  # Distribution(family="uniform", ...)
-                args = (kwargs.pop("family"),)
             if len(args) != 1:
                 raise TypeError(f"Distribution(family, **params) takes the family's name and its "
                                 f"parameters by keyword, got {len(args)} positional arguments")
@@ -238,8 +236,3 @@ FAMILIES: tuple[type[Distribution], ...] = (
     Uniform, Normal, TruncatedNormal, Triangular, Constant, Eye, Dirac, Orthogonal,
     DeltaOrthogonal, Sparse)
 _BY_NAME: dict[str, type[Distribution]] = {family.family: family for family in FAMILIES}
-
-
-def _rebuild(family: str, params: dict[str, Any]) -> Distribution:
-    """Unpickles a law pickled by jaxinit 0.1.0's untyped Distribution."""
-    return Distribution(family, **params)

@@ -1,6 +1,5 @@
 """Eager calls compile one kernel per law family, shape and dtype, and the call counter is bounded."""
 
-
 import numpy as np
 
 import jaxinit
@@ -20,7 +19,6 @@ def test_one_kernel_per_family_shape_dtype(key, monkeypatch):
     assert engine.compiled_programs()[0] == before + 1
 
 
-
 def test_eager_calls_compile_once_per_family_and_dtype(key, monkeypatch):
     monkeypatch.setattr(engine, "EAGER_CALLS", engine.CallCounter())
     jaxinit.kaiming_normal()(key, (3, 3, 8, 8))  # compiles the small chunk kernel
@@ -35,7 +33,6 @@ def test_eager_calls_compile_once_per_family_and_dtype(key, monkeypatch):
     exact = jaxinit.normal(std=0.3)(key, shapes[-1])
     assert engine.compiled_programs()[0] == kernels + 1
     np.testing.assert_array_equal(np.asarray(chunked), np.asarray(exact))
-
 
 
 def test_the_eager_call_counter_is_bounded(key, monkeypatch):

@@ -1,6 +1,5 @@
 """The exact law rounded to each dtype at its edges, or a clear error where a dtype cannot honour it."""
 
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -9,8 +8,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy import special, stats
 
 import jaxinit
-from jaxinit._src import representable
 from conftest import ks_pvalue_rounded
+from jaxinit._src import representable
 
 
 class _TruncatedNormal:
@@ -34,7 +33,6 @@ class _TruncatedNormal:
         return np.exp(lz - lb) * -np.expm1(la - lz) / -np.expm1(la - lb)
 
 
-
 class _Law:
     """An exact CDF for ``ks_pvalue_rounded``, with the mass beyond the extreme values of the
     dtype inside [low, high] moved onto them (where rounding and the inward clamp put it)."""
@@ -54,7 +52,6 @@ class _Law:
         return out
 
 
-
 EDGE_LAWS = [
     # (initializer, dtype, exact CDF)
     (jaxinit.uniform(-3e38, 3e38), jnp.float32, stats.uniform(-3e38, 6e38).cdf),
@@ -64,18 +61,27 @@ EDGE_LAWS = [
     (jaxinit.trunc_normal(a=100.0, b=100.00001), jnp.float32, _TruncatedNormal(0, 1, 100.0, 100.00001).cdf),
     (jaxinit.trunc_normal(a=-1.0, b=-1.0 + 1e-5), jnp.float32, _TruncatedNormal(0, 1, -1.0, -1.0 + 1e-5).cdf),
     (jaxinit.trunc_normal(0.92, 0.001, -0.3, 0.4), jnp.float32, _TruncatedNormal(0.92, 0.001, -0.3, 0.4).cdf),
-    (jaxinit.trunc_normal(0.92, 0.001, -0.3, 0.4), jnp.bfloat16, _TruncatedNormal(0.92, 0.001, -0.3, 0.4).cdf),
+    (
+        jaxinit.trunc_normal(0.92, 0.001, -0.3, 0.4),
+        jnp.bfloat16,
+        _TruncatedNormal(0.92, 0.001, -0.3, 0.4).cdf,
+    ),
     (jaxinit.trunc_normal(-0.5, 0.01, 3.0, 4.0), jnp.float16, _TruncatedNormal(-0.5, 0.01, 3.0, 4.0).cdf),
     (jaxinit.trunc_normal(a=-40.0, b=-39.9), jnp.float32, _TruncatedNormal(0, 1, -40.0, -39.9).cdf),
     (jaxinit.normal(0.1, 1e-9), jnp.float32, stats.norm(0.1, 1e-9).cdf),
-    (jaxinit.trunc_normal(std=3.5e38, a=-2e38, b=2e38), jnp.float32,
-     stats.truncnorm(-2 / 3.5, 2 / 3.5, scale=3.5e38).cdf),
+    (
+        jaxinit.trunc_normal(std=3.5e38, a=-2e38, b=2e38),
+        jnp.float32,
+        stats.truncnorm(-2 / 3.5, 2 / 3.5, scale=3.5e38).cdf,
+    ),
 ]
 
 
-
-@pytest.mark.parametrize("init,dtype,cdf", EDGE_LAWS, ids=lambda v: repr(v) if not callable(v) or
-                         isinstance(v, jaxinit.Initializer) else "")
+@pytest.mark.parametrize(
+    "init,dtype,cdf",
+    EDGE_LAWS,
+    ids=lambda v: repr(v) if not callable(v) or isinstance(v, jaxinit.Initializer) else "",
+)
 def test_exact_law_rounded_to_the_dtype_at_the_edges(init, dtype, cdf, key):
     x = init(key, (256, 512), dtype)
     law = init.distribution((256, 512))
@@ -88,13 +94,11 @@ def test_exact_law_rounded_to_the_dtype_at_the_edges(init, dtype, cdf, key):
     assert ks_pvalue_rounded(x, _Law(cdf, bounds)) > 1e-4
 
 
-
 def test_a_mean_far_beyond_the_bounds_puts_every_value_on_the_near_bound(key):
     # the mass lies within 1e-30 of b = 2: rounded to any dtype, every value is 2
     for dtype in (jnp.float32, jnp.bfloat16):
         assert bool((jaxinit.trunc_normal(mean=1e30)(key, (64, 64), dtype) == 2.0).all())
     assert bool((jaxinit.trunc_normal(mean=-1e30, a=-2.0, b=2.0)(key, (64,)) == -2.0).all())
-
 
 
 def test_edge_laws_detect_a_five_percent_scale_error(key):
@@ -104,44 +108,56 @@ def test_edge_laws_detect_a_five_percent_scale_error(key):
     assert stats.kstest(x, wrong.cdf).pvalue < 1e-4
 
 
-
-@pytest.mark.parametrize("init,dtype,match", [
-    (jaxinit.uniform(1.001, 1.002), jnp.bfloat16, r"has no bfloat16 value in \[1.001, 1.002\]"),
-    (jaxinit.uniform(1e-50, 2e-50), jnp.float32, r"has no float32 value in \[1e-50, 2e-50\]"),
-    (jaxinit.trunc_normal(a=1.001, b=1.002), jnp.bfloat16, r"has no bfloat16 value"),
-    (jaxinit.orthogonal(gain=1e39), jnp.float32, r"reaches 1e\+39, beyond the largest finite float32"),
-    (jaxinit.orthogonal(gain=1e5), jnp.float16, r"reaches 100000, beyond the largest finite float16"),
-    (jaxinit.delta_orthogonal(gain=1e5), jnp.float16, r"reaches 100000, beyond the largest finite float16"),
-    (jaxinit.sparse(0.5, std=1e39), jnp.float32, r"beyond the largest finite float32"),
-    (jaxinit.uniform(-1e5, 1e5), jnp.float16, r"beyond the largest finite float16"),
-])
+@pytest.mark.parametrize(
+    "init,dtype,match",
+    [
+        (jaxinit.uniform(1.001, 1.002), jnp.bfloat16, r"has no bfloat16 value in \[1.001, 1.002\]"),
+        (jaxinit.uniform(1e-50, 2e-50), jnp.float32, r"has no float32 value in \[1e-50, 2e-50\]"),
+        (jaxinit.trunc_normal(a=1.001, b=1.002), jnp.bfloat16, r"has no bfloat16 value"),
+        (jaxinit.orthogonal(gain=1e39), jnp.float32, r"reaches 1e\+39, beyond the largest finite float32"),
+        (jaxinit.orthogonal(gain=1e5), jnp.float16, r"reaches 100000, beyond the largest finite float16"),
+        (
+            jaxinit.delta_orthogonal(gain=1e5),
+            jnp.float16,
+            r"reaches 100000, beyond the largest finite float16",
+        ),
+        (jaxinit.sparse(0.5, std=1e39), jnp.float32, r"beyond the largest finite float32"),
+        (jaxinit.uniform(-1e5, 1e5), jnp.float16, r"beyond the largest finite float16"),
+    ],
+)
 def test_laws_a_dtype_cannot_honour_are_errors(init, dtype, match, key):
     shape = (3, 3, 4, 4) if init.name in ("delta_orthogonal",) else (4, 4)
     with pytest.raises(ValueError, match=match):
         init(key, shape, dtype)
 
 
-
 _SHAPES = [(1, 1), (7, 13), (1, 31), (3, 3, 5, 2), (2, 1, 97)]
-
 
 
 _DTYPES = [jnp.float32, jnp.bfloat16, jnp.float16]
 
 
-
-@settings(max_examples=40, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @pytest.mark.slow  # hundreds of hypothesis examples
-@given(st.sampled_from(_SHAPES), st.sampled_from(_DTYPES),
-       st.floats(-50, 50), st.floats(1e-3, 30), st.floats(-8, 8), st.floats(1e-4, 12),
-       st.sampled_from(["uniform", "trunc_normal", "normal", "kaiming_uniform", "xavier_normal"]))
+@given(
+    st.sampled_from(_SHAPES),
+    st.sampled_from(_DTYPES),
+    st.floats(-50, 50),
+    st.floats(1e-3, 30),
+    st.floats(-8, 8),
+    st.floats(1e-4, 12),
+    st.sampled_from(["uniform", "trunc_normal", "normal", "kaiming_uniform", "xavier_normal"]),
+)
 def test_property_inside_the_law_and_the_same_everywhere(shape, dtype, mean, std, a, width, kind):
     key = jax.random.key(7)
     b = a + width
-    init = {"uniform": jaxinit.uniform(a, b), "trunc_normal": jaxinit.trunc_normal(mean, std, a, b),
-            "normal": jaxinit.normal(mean / 10, std), "kaiming_uniform": jaxinit.kaiming_uniform(a=a),
-            "xavier_normal": jaxinit.xavier_normal(gain=std)}[kind]
+    init = {
+        "uniform": jaxinit.uniform(a, b),
+        "trunc_normal": jaxinit.trunc_normal(mean, std, a, b),
+        "normal": jaxinit.normal(mean / 10, std),
+        "kaiming_uniform": jaxinit.kaiming_uniform(a=a),
+        "xavier_normal": jaxinit.xavier_normal(gain=std),
+    }[kind]
     law = init.distribution(shape)
     try:
         x = init(key, shape, dtype)
@@ -157,7 +173,6 @@ def test_property_inside_the_law_and_the_same_everywhere(shape, dtype, mean, std
     keys = jnp.stack([key, jax.random.key(8)])
     rows = jax.vmap(lambda k: init(k, shape, dtype))(keys)
     np.testing.assert_array_equal(np.asarray(rows[0]), np.asarray(x))
-
 
 
 def test_no_mass_piles_up_on_a_bound(key):

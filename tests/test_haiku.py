@@ -17,8 +17,11 @@ def test_haiku_adapter(key):
         warnings.simplefilter("ignore", DeprecationWarning)
 
         def forward(x):
-            return hk.Linear(128, w_init=jaxinit.to_haiku(jaxinit.lecun_normal()),
-                             b_init=jaxinit.to_haiku(jaxinit.constant(0.1)))(x)
+            return hk.Linear(
+                128,
+                w_init=jaxinit.to_haiku(jaxinit.lecun_normal()),
+                b_init=jaxinit.to_haiku(jaxinit.constant(0.1)),
+            )(x)
 
         params = hk.transform(forward).init(key, jnp.ones((1, 256)))
     w = params["linear"]["w"]

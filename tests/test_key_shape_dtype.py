@@ -1,6 +1,5 @@
 """The call's arguments: which keys, shapes and dtypes are accepted, and the errors for the rest."""
 
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -15,7 +14,6 @@ def test_shape_forms(int_like, key):
     assert x.shape == tuple(np.atleast_1d(np.asarray(int_like)).tolist())
 
 
-
 def test_default_dtype_and_factory_dtype(key):
     assert jaxinit.normal()(key, (2,)).dtype == jnp.float32
     init = jaxinit.normal(dtype=jnp.bfloat16)
@@ -27,17 +25,17 @@ def test_default_dtype_and_factory_dtype(key):
         assert jaxinit.normal()(key, (2,), jnp.bfloat16).dtype == jnp.bfloat16
 
 
-
 @pytest.mark.parametrize("dtype", [jnp.int8, jnp.int32, jnp.uint8, jnp.bool_])
 def test_integer_dtypes(dtype, key):
     assert jaxinit.ones()(key, (2, 2), dtype).dtype == dtype
     assert jaxinit.zeros()(key, (2, 2), dtype).dtype == dtype
     assert int(jaxinit.constant(1)(key, (2,), dtype)[0]) == 1
-    with pytest.raises(TypeError, match=f"draws random floats and needs a floating dtype, got {jnp.dtype(dtype).name}"):
+    with pytest.raises(
+        TypeError, match=f"draws random floats and needs a floating dtype, got {jnp.dtype(dtype).name}"
+    ):
         jaxinit.normal()(key, (2,), dtype)
     with pytest.raises(TypeError, match="needs a floating dtype"):
         jaxinit.kaiming_uniform(dtype=dtype)
-
 
 
 def test_constant_rejects_inexact_values(key):
@@ -49,7 +47,6 @@ def test_constant_rejects_inexact_values(key):
         jaxinit.constant(1e6)(key, (2,), jnp.float16)
 
 
-
 def test_complex_dtypes_raise(key):
     with pytest.raises(TypeError, match="complex dtypes are not supported, got complex64"):
         jaxinit.variance_scaling()(key, (3, 3), jnp.complex64)
@@ -57,11 +54,9 @@ def test_complex_dtypes_raise(key):
         jaxinit.normal(dtype=jnp.complex64)
 
 
-
 def test_float64_without_x64_is_an_error(key):
     with pytest.raises(TypeError, match="float64, which JAX gives only with jax_enable_x64"):
         jaxinit.normal()(key, (2,), jnp.float64)
-
 
 
 def test_no_silent_overflow(key):
@@ -69,7 +64,6 @@ def test_no_silent_overflow(key):
         jaxinit.uniform(-1e6, 1e6)(key, (2,), jnp.float16)
     with pytest.raises(ValueError, match="beyond the largest finite float16"):
         jaxinit.normal(std=1e4)(key, (2,), jnp.float16)
-
 
 
 def test_zero_element_shapes(key):
@@ -85,17 +79,21 @@ def test_zero_element_shapes(key):
         jaxinit.kaiming_uniform().distribution((0, 4))
 
 
-
-@pytest.mark.parametrize("bad_key,match", [
-    (0, r"`key` must be a PRNG key .* got 0"),
-    (jnp.zeros(3, jnp.uint32), r"raw uint32 key data of shape \(3,\), but the default PRNG "
-                               r"implementation \(threefry2x32\) uses shape \(2,\)"),
-    (jnp.zeros(2, jnp.float32), r"got float32\[2\]"),
-])
+@pytest.mark.parametrize(
+    "bad_key,match",
+    [
+        (0, r"`key` must be a PRNG key .* got 0"),
+        (
+            jnp.zeros(3, jnp.uint32),
+            r"raw uint32 key data of shape \(3,\), but the default PRNG "
+            r"implementation \(threefry2x32\) uses shape \(2,\)",
+        ),
+        (jnp.zeros(2, jnp.float32), r"got float32\[2\]"),
+    ],
+)
 def test_bad_keys(bad_key, match):
     with pytest.raises(TypeError, match=match):
         jaxinit.normal()(bad_key, (2,))
-
 
 
 def test_batched_key_is_an_error(key):
@@ -103,40 +101,46 @@ def test_batched_key_is_an_error(key):
         jaxinit.normal()(jax.random.split(key, 2), (2,))
 
 
-
-@pytest.mark.parametrize("shape,error,match", [
-    ((2, -1), ValueError, r"`shape` entries must be non-negative, got -1"),
-    ((2, 1.5), TypeError, r"`shape` entries must be integers, got 1.5"),
-    ("23", TypeError, r"`shape` must be an int or a sequence of non-negative ints, got '23'"),
-    (2.0, TypeError, r"`shape` must be an int or a sequence of non-negative ints, got 2.0"),
-    # nested sequences: NumPy's "setting an array element with a sequence" before
-    (((2, 3), 4), TypeError, r"`shape` must be .* got \(\(2, 3\), 4\): entry 0 is \(2, 3\), not an int"),
-    ([[2, 3]], TypeError, r"got \[\[2, 3\]\]: entry 0 is \[2, 3\], not an int"),
-    ((2, {3}), TypeError, r"got \(2, \{3\}\): entry 1 is \{3\}, not an int"),
-    ((np.array([2]), 3), TypeError, r"entry 0 is an array of dtype int64 and shape \(1,\), not an int"),
-    # floats, even integral ones, and NumPy floats
-    ((2, 3.0), TypeError, r"`shape` entries must be integers, got 3.0 in shape \(2, 3.0\)"),
-    ((np.float32(2), 3), TypeError, r"`shape` entries must be integers, got np.float32\(2.0\)"),
-    (np.float64(2.0), TypeError, r"`shape` must be .* got np.float64\(2.0\)"),
-    # bools are ints to Python, never sizes
-    (True, TypeError, r"`shape` must be .* got True"),
-    ((True, 2), TypeError, r"`shape` entries must be integers, got True"),
-    ((np.True_, 2), TypeError, r"`shape` entries must be integers, got np.True_"),
-    # arrays as shapes: 1-D integer arrays only
-    (np.array([2.0, 3.0]), TypeError, r"or a 1-D integer array, got an array of dtype float64 and shape \(2,\)"),
-    (np.array([True, False]), TypeError, r"got an array of dtype bool and shape \(2,\)"),
-    (np.ones((2, 2), np.int32), TypeError, r"got an array of dtype int32 and shape \(2, 2\)"),
-    (jnp.array(2.0), TypeError, r"got an array of dtype float32 and shape \(\)"),
-    (jax.random.key(0), TypeError, r"got a PRNG key \(the call is init\(key, shape, dtype\)\)"),
-    (np.array([2, -1]), ValueError, r"`shape` entries must be non-negative, got -1"),
-    ((np.int64(-1),), ValueError, r"`shape` entries must be non-negative, got -1"),
-    # None, strings as entries, iterators (used up), sets and dicts (no order the caller chose)
-    (None, TypeError, r"`shape` must be .* got None"),
-    ((2, None), TypeError, r"`shape` entries must be integers, got None"),
-    ((2, "3"), TypeError, r"`shape` entries must be integers, got '3'"),
-    (iter([2, 3]), TypeError, r"`shape` must be .* got list_iterator"),
-    ({3: 2}, TypeError, r"got dict \{3: 2\}"),
-])
+@pytest.mark.parametrize(
+    "shape,error,match",
+    [
+        ((2, -1), ValueError, r"`shape` entries must be non-negative, got -1"),
+        ((2, 1.5), TypeError, r"`shape` entries must be integers, got 1.5"),
+        ("23", TypeError, r"`shape` must be an int or a sequence of non-negative ints, got '23'"),
+        (2.0, TypeError, r"`shape` must be an int or a sequence of non-negative ints, got 2.0"),
+        # nested sequences: NumPy's "setting an array element with a sequence" before
+        (((2, 3), 4), TypeError, r"`shape` must be .* got \(\(2, 3\), 4\): entry 0 is \(2, 3\), not an int"),
+        ([[2, 3]], TypeError, r"got \[\[2, 3\]\]: entry 0 is \[2, 3\], not an int"),
+        ((2, {3}), TypeError, r"got \(2, \{3\}\): entry 1 is \{3\}, not an int"),
+        ((np.array([2]), 3), TypeError, r"entry 0 is an array of dtype int64 and shape \(1,\), not an int"),
+        # floats, even integral ones, and NumPy floats
+        ((2, 3.0), TypeError, r"`shape` entries must be integers, got 3.0 in shape \(2, 3.0\)"),
+        ((np.float32(2), 3), TypeError, r"`shape` entries must be integers, got np.float32\(2.0\)"),
+        (np.float64(2.0), TypeError, r"`shape` must be .* got np.float64\(2.0\)"),
+        # bools are ints to Python, never sizes
+        (True, TypeError, r"`shape` must be .* got True"),
+        ((True, 2), TypeError, r"`shape` entries must be integers, got True"),
+        ((np.True_, 2), TypeError, r"`shape` entries must be integers, got np.True_"),
+        # arrays as shapes: 1-D integer arrays only
+        (
+            np.array([2.0, 3.0]),
+            TypeError,
+            r"or a 1-D integer array, got an array of dtype float64 and shape \(2,\)",
+        ),
+        (np.array([True, False]), TypeError, r"got an array of dtype bool and shape \(2,\)"),
+        (np.ones((2, 2), np.int32), TypeError, r"got an array of dtype int32 and shape \(2, 2\)"),
+        (jnp.array(2.0), TypeError, r"got an array of dtype float32 and shape \(\)"),
+        (jax.random.key(0), TypeError, r"got a PRNG key \(the call is init\(key, shape, dtype\)\)"),
+        (np.array([2, -1]), ValueError, r"`shape` entries must be non-negative, got -1"),
+        ((np.int64(-1),), ValueError, r"`shape` entries must be non-negative, got -1"),
+        # None, strings as entries, iterators (used up), sets and dicts (no order the caller chose)
+        (None, TypeError, r"`shape` must be .* got None"),
+        ((2, None), TypeError, r"`shape` entries must be integers, got None"),
+        ((2, "3"), TypeError, r"`shape` entries must be integers, got '3'"),
+        (iter([2, 3]), TypeError, r"`shape` must be .* got list_iterator"),
+        ({3: 2}, TypeError, r"got dict \{3: 2\}"),
+    ],
+)
 def test_bad_shapes(shape, error, match, key):
     with pytest.raises(error, match=match):
         jaxinit.normal()(key, shape)
@@ -144,11 +148,19 @@ def test_bad_shapes(shape, error, match, key):
         jaxinit.normal().distribution(shape)
 
 
-
-@pytest.mark.parametrize("shape", [
-    (2, 3), [2, 3], range(2, 4), (np.int64(2), np.uint8(3)), (np.array(2), jnp.array(3)),
-    np.array([2, 3]), jnp.array([2, 3], jnp.int32), np.array([2, 3], np.uint64),
-])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        (2, 3),
+        [2, 3],
+        range(2, 4),
+        (np.int64(2), np.uint8(3)),
+        (np.array(2), jnp.array(3)),
+        np.array([2, 3]),
+        jnp.array([2, 3], jnp.int32),
+        np.array([2, 3], np.uint64),
+    ],
+)
 def test_shapes_jax_accepts_are_accepted(shape, key):
     """What ``jnp.zeros`` takes as a shape (NumPy integers, 0-d and 1-D integer arrays)."""
     assert jnp.zeros(shape).shape == (2, 3)
@@ -157,15 +169,16 @@ def test_shapes_jax_accepts_are_accepted(shape, key):
     assert jaxinit.normal()(key, np.int64(5)).shape == jaxinit.normal()(key, jnp.array(5)).shape == (5,)
 
 
-
 def test_a_traced_shape_is_an_error_naming_shape(key):
     init = jaxinit.normal()
-    with pytest.raises(TypeError, match=r"`shape` must be .* got a traced int32\[2\] \(shapes must be "
-                                        r"static under jit\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"`shape` must be .* got a traced int32\[2\] \(shapes must be "
+        r"static under jit\)",
+    ):
         jax.jit(lambda s: init(key, s))(jnp.array([2, 3]))
     with pytest.raises(TypeError, match=r"entry 0 is a traced int32\[\]"):
         jax.jit(lambda n: init(key, (n, 3)))(2)
-
 
 
 def test_call_time_shape_errors(key):

@@ -12,6 +12,17 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+def shared_doc(text: str) -> Callable[[T], T]:
+    """A decorator that appends ``text``, a paragraph several public objects share, to the
+    object's docstring."""
+
+    def wrap(obj: T) -> T:
+        obj.__doc__ = (obj.__doc__ or "").rstrip() + "\n" + text
+        return obj
+
+    return wrap
+
+
 def public(module: str) -> Callable[[T], T]:
     """A decorator that sets ``__module__`` to ``module``, where the object is re-exported.
 

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxinit._src import checks
-from jaxinit._src.export import public
+from jaxinit._src.export import public, shared_doc
 from jaxinit._src.fans import (
     FAN_MODES,
     NONLINEARITIES,
@@ -94,16 +94,6 @@ AXES_DOC = """
 """
 
 
-def _shared_doc(text: str) -> Callable[[F], F]:
-    """Append a shared paragraph to a factory's docstring."""
-
-    def wrap(fn: F) -> F:
-        fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n" + text
-        return fn
-
-    return wrap
-
-
 # -- constant fills --------------------------------------------------------------------
 
 
@@ -155,7 +145,7 @@ def _constant_val(val: Any) -> Any:
 
 
 @factory
-@_shared_doc(DTYPE_DOC)
+@shared_doc(DTYPE_DOC)
 def constant(val: Any, *, dtype: DTypeLike = None) -> Initializer:
     """Fill with ``val``: a scalar, or an array (or nested lists) that broadcasts to the
     shape, as in ``jax.nn.initializers.constant``, Keras and Haiku. Works for float, integer
@@ -190,8 +180,8 @@ def _fixed(name: str, value: float, doc: str) -> FillFactory:
         return Initializer(recipe, {}, dtype)
 
     fill.__name__ = fill.__qualname__ = name
-    fill.__doc__ = doc.rstrip() + "\n" + DTYPE_DOC
-    return factory(fill)
+    fill.__doc__ = doc
+    return factory(shared_doc(DTYPE_DOC)(fill))
 
 
 ones: FillFactory = _fixed(
@@ -227,7 +217,7 @@ _UNIFORM = Recipe("uniform", _uniform_law)
 
 
 @factory
-@_shared_doc(DTYPE_DOC)
+@shared_doc(DTYPE_DOC)
 def uniform(a: RealLike = 0.0, b: RealLike = 1.0, *, dtype: DTypeLike = None) -> Initializer:
     r"""Values from :math:`\mathcal{U}(a, b)`.
 
@@ -284,7 +274,7 @@ _NORMAL = Recipe("normal", _normal_law)
 
 
 @factory
-@_shared_doc(DTYPE_DOC)
+@shared_doc(DTYPE_DOC)
 def normal(mean: RealLike = 0.0, std: RealLike = 1.0, *, dtype: DTypeLike = None) -> Initializer:
     r"""Values from :math:`\mathcal{N}(\text{mean}, \text{std}^2)`.
 
@@ -306,7 +296,7 @@ _TRUNC_NORMAL = Recipe("trunc_normal", _trunc_normal_law)
 
 
 @factory
-@_shared_doc(DTYPE_DOC)
+@shared_doc(DTYPE_DOC)
 def trunc_normal(
     mean: RealLike = 0.0,
     std: RealLike = 1.0,
@@ -356,7 +346,7 @@ _VARIANCE_SCALING = Recipe("variance_scaling", variance_scaling_law, fan_based=T
 
 
 @factory
-@_shared_doc(AXES_DOC)
+@shared_doc(AXES_DOC)
 def variance_scaling(
     scale: RealLike = 1.0,
     mode: FanMode = "fan_in",
@@ -422,7 +412,7 @@ _XAVIER_NORMAL = Recipe("xavier_normal", _xavier_normal_law, fan_based=True)
 
 
 @factory
-@_shared_doc(AXES_DOC)
+@shared_doc(AXES_DOC)
 def xavier_uniform(
     gain: RealLike = 1.0,
     *,
@@ -450,7 +440,7 @@ def xavier_uniform(
 
 
 @factory
-@_shared_doc(AXES_DOC)
+@shared_doc(AXES_DOC)
 def xavier_normal(
     gain: RealLike = 1.0,
     *,
@@ -514,7 +504,7 @@ def _kaiming_hyper(a: RealLike, mode: str, nonlinearity: str) -> dict[str, Any]:
 
 
 @factory
-@_shared_doc(AXES_DOC)
+@shared_doc(AXES_DOC)
 def kaiming_uniform(
     a: RealLike = 0.0,
     mode: KaimingMode = "fan_in",
@@ -549,7 +539,7 @@ def kaiming_uniform(
 
 
 @factory
-@_shared_doc(AXES_DOC)
+@shared_doc(AXES_DOC)
 def kaiming_normal(
     a: RealLike = 0.0,
     mode: KaimingMode = "fan_in",
@@ -597,7 +587,7 @@ _LECUN_NORMAL = Recipe("lecun_normal", _lecun_normal_law, fan_based=True)
 
 
 @factory
-@_shared_doc(AXES_DOC)
+@shared_doc(AXES_DOC)
 def lecun_uniform(
     *,
     layout: Layout | None = None,
@@ -616,7 +606,7 @@ def lecun_uniform(
 
 
 @factory
-@_shared_doc(AXES_DOC)
+@shared_doc(AXES_DOC)
 def lecun_normal(
     *,
     layout: Layout | None = None,
@@ -651,7 +641,7 @@ _EYE = Recipe("eye", _eye_law, random=False)
 
 
 @factory
-@_shared_doc(DTYPE_DOC)
+@shared_doc(DTYPE_DOC)
 def eye(*, gain: RealLike = 1.0, dtype: DTypeLike = None) -> Initializer:
     """The identity matrix times ``gain`` (Keras' and Haiku's ``Identity(gain)``); a
     non-square shape gets the identity padded with zeros, so a Dense layer passes on as many
@@ -690,7 +680,7 @@ _DIRAC = Recipe("dirac", _dirac_law, random=False)
 
 
 @factory
-@_shared_doc(AXES_DOC)
+@shared_doc(AXES_DOC)
 def dirac(
     groups: int = 1,
     *,
@@ -731,7 +721,7 @@ _ORTHOGONAL = Recipe("orthogonal", _orthogonal_law)
 
 
 @factory
-@_shared_doc(AXES_DOC)
+@shared_doc(AXES_DOC)
 def orthogonal(
     gain: RealLike = 1.0,
     *,
@@ -775,7 +765,7 @@ _DELTA_ORTHOGONAL = Recipe("delta_orthogonal", delta_orthogonal_law)
 
 
 @factory
-@_shared_doc(AXES_DOC)
+@shared_doc(AXES_DOC)
 def delta_orthogonal(
     gain: RealLike = 1.0,
     *,
@@ -821,7 +811,7 @@ _SPARSE = Recipe("sparse", _sparse_law)
 
 
 @factory
-@_shared_doc(AXES_DOC)
+@shared_doc(AXES_DOC)
 def sparse(
     sparsity: float,
     std: RealLike = 0.01,

@@ -23,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 from jax.nn.initializers import Initializer
 
 from jaxinit._src import checks, initializers as factories
-from jaxinit._src.export import public
+from jaxinit._src.export import public, shared_doc
 from jaxinit._src.fans import FAN_MODES, FanAxes
 from jaxinit._src.initializer import Hyper, Initializer as _JaxinitInitializer, Recipe
 from jaxinit._src.laws import Distribution, Normal, Orthogonal, TruncatedNormal, Uniform
@@ -32,8 +32,17 @@ from jaxinit.typing import Axes, DistributionName, DTypeLike, FanMode, RealLike,
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _export(fn: F) -> F:
-    return public("jaxinit.jax_nn")(fn)
+#: Every name of jax.nn.initializers, by that name: jax_nn's entries (``"jax_nn." + name``)
+#: of the registry behind :func:`jaxinit.get`. Filled by :func:`_factory`, as
+#: ``initializers.FACTORIES`` is by ``initializers.factory``; jax's aliases and its two
+#: initializers (not factories) are added at the end.
+FACTORIES: dict[str, Callable[..., _JaxinitInitializer] | _JaxinitInitializer] = {}
+
+
+def _factory(fn: F) -> F:
+    """A jax_nn factory: exported as ``jaxinit.jax_nn.<name>`` and registered under its name."""
+    FACTORIES[fn.__name__] = public("jaxinit.jax_nn")(fn)
+    return fn
 
 
 __all__ = [
@@ -73,14 +82,6 @@ _AXES_DOC = """
 """
 
 
-def _doc(text: str) -> Callable[[F], F]:
-    def wrap(fn: F) -> F:
-        fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n" + text
-        return fn
-
-    return wrap
-
-
 # -- the initializers themselves ----------------------------------------------------------
 
 # jax's zeros and ones are initializers, not factories: so are these (``zeros()`` of jaxinit)
@@ -88,8 +89,8 @@ zeros: _JaxinitInitializer = factories.zeros()
 ones: _JaxinitInitializer = factories.ones()
 
 
-@_export
-@_doc(_DTYPE_DOC)
+@_factory
+@shared_doc(_DTYPE_DOC)
 def constant(value: Any, dtype: DTypeLike = None) -> _JaxinitInitializer:
     """Fill with ``value``, a scalar or an array that broadcasts to the shape.
 
@@ -114,8 +115,8 @@ def _uniform_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
 _UNIFORM = Recipe(PREFIX + "uniform", _uniform_law)
 
 
-@_export
-@_doc(_DTYPE_DOC)
+@_factory
+@shared_doc(_DTYPE_DOC)
 def uniform(scale: RealLike = 1e-2, dtype: DTypeLike = None) -> _JaxinitInitializer:
     r"""Values from :math:`\mathcal{U}(0, \text{scale})` (jax's default scale is 0.01).
 
@@ -133,8 +134,8 @@ def _normal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
 _NORMAL = Recipe(PREFIX + "normal", _normal_law)
 
 
-@_export
-@_doc(_DTYPE_DOC)
+@_factory
+@shared_doc(_DTYPE_DOC)
 def normal(stddev: RealLike = 1e-2, dtype: DTypeLike = None) -> _JaxinitInitializer:
     r"""Values from :math:`\mathcal{N}(0, \text{stddev}^2)` (jax's default stddev is 0.01).
 
@@ -153,8 +154,8 @@ def _truncated_normal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution
 _TRUNCATED_NORMAL = Recipe(PREFIX + "truncated_normal", _truncated_normal_law)
 
 
-@_export
-@_doc(_DTYPE_DOC)
+@_factory
+@shared_doc(_DTYPE_DOC)
 def truncated_normal(
     stddev: RealLike = 1e-2, dtype: DTypeLike = None, lower: RealLike = -2.0, upper: RealLike = 2.0
 ) -> _JaxinitInitializer:
@@ -185,7 +186,7 @@ def _axes(in_axis: Axes, out_axis: Axes, batch_axis: Axes) -> FanAxes:
     return FanAxes.make(None, in_axis, out_axis, batch_axis, overlapping=True)
 
 
-@_export
+@_factory
 def variance_scaling(
     scale: RealLike,
     mode: FanMode,
@@ -268,7 +269,7 @@ def _named_case(
 """
         + _AXES_DOC
     )
-    return _export(factory)
+    return _factory(factory)
 
 
 glorot_uniform: NamedCase = _named_case(
@@ -391,8 +392,8 @@ def _orthogonal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
 _ORTHOGONAL = Recipe(PREFIX + "orthogonal", _orthogonal_law, axes_of=_column_axes)
 
 
-@_export
-@_doc(_DTYPE_DOC)
+@_factory
+@shared_doc(_DTYPE_DOC)
 def orthogonal(scale: RealLike = 1.0, column_axis: int = -1, dtype: DTypeLike = None) -> _JaxinitInitializer:
     r"""A Haar-random (semi-)orthogonal matrix times ``scale``, as jax draws it.
 
@@ -420,8 +421,8 @@ def _jax_delta_orthogonal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribu
 _DELTA_ORTHOGONAL = Recipe(PREFIX + "delta_orthogonal", _jax_delta_orthogonal_law)
 
 
-@_export
-@_doc(_DTYPE_DOC)
+@_factory
+@shared_doc(_DTYPE_DOC)
 def delta_orthogonal(
     scale: RealLike = 1.0, column_axis: int = -1, dtype: DTypeLike = None
 ) -> _JaxinitInitializer:
@@ -448,4 +449,11 @@ def delta_orthogonal(
     )
 
 
-FACTORIES = {name: globals()[name] for name in __all__ if name != "Initializer"}
+FACTORIES.update(
+    xavier_uniform=xavier_uniform,
+    xavier_normal=xavier_normal,
+    kaiming_uniform=kaiming_uniform,
+    kaiming_normal=kaiming_normal,
+    zeros=zeros,
+    ones=ones,
+)

@@ -47,12 +47,18 @@ def shapes(depth: int, tree: str) -> dict[str, tuple[tuple[int, ...], str]]:
     out = {"embed/embedding": ((VOCAB, WIDTH), "normal")}
     for i in range(depth):
         h = f"h{i}/"
-        out.update({
-            h + "attn/qkv/kernel": ((WIDTH, 3 * WIDTH), "normal"), h + "attn/qkv/bias": ((3 * WIDTH,), bias),
-            h + "attn/out/kernel": ((WIDTH, WIDTH), "normal"), h + "attn/out/bias": ((WIDTH,), bias),
-            h + "mlp/fc1/kernel": ((WIDTH, MLP), "normal"), h + "mlp/fc1/bias": ((MLP,), bias),
-            h + "mlp/fc2/kernel": ((MLP, WIDTH), "normal"), h + "mlp/fc2/bias": ((WIDTH,), bias),
-        })
+        out.update(
+            {
+                h + "attn/qkv/kernel": ((WIDTH, 3 * WIDTH), "normal"),
+                h + "attn/qkv/bias": ((3 * WIDTH,), bias),
+                h + "attn/out/kernel": ((WIDTH, WIDTH), "normal"),
+                h + "attn/out/bias": ((WIDTH,), bias),
+                h + "mlp/fc1/kernel": ((WIDTH, MLP), "normal"),
+                h + "mlp/fc1/bias": ((MLP,), bias),
+                h + "mlp/fc2/kernel": ((MLP, WIDTH), "normal"),
+                h + "mlp/fc2/bias": ((WIDTH,), bias),
+            }
+        )
         if tree == "model":
             for ln in ("ln1", "ln2"):
                 out.update({h + ln + "/scale": ((WIDTH,), "ones"), h + ln + "/bias": ((WIDTH,), "zeros")})
@@ -79,8 +85,11 @@ def child(mode: str, tree: str, depth: int) -> dict:
     names = sorted(leaves)
     key = jax.random.key(0)
     ours = {"normal": jaxinit.normal(0.0, 0.02), "zeros": jaxinit.zeros(), "ones": jaxinit.ones()}
-    theirs = {"normal": jax.nn.initializers.normal(0.02), "zeros": jax.nn.initializers.zeros,
-              "ones": jax.nn.initializers.ones}
+    theirs = {
+        "normal": jax.nn.initializers.normal(0.02),
+        "zeros": jax.nn.initializers.zeros,
+        "ones": jax.nn.initializers.ones,
+    }
     rules = {p: ours[kind] for p, (_, kind) in leaves.items()}
     abstract = {p: jax.ShapeDtypeStruct(shape, jnp.float32) for p, (shape, _) in leaves.items()}
     temp = None
@@ -89,6 +98,7 @@ def child(mode: str, tree: str, depth: int) -> dict:
         out = jaxinit.reinit(abstract, key, rules)
     else:
         if mode == "whole tree, in jit":
+
             def init(k):
                 return jaxinit.reinit(abstract, k, rules)
         else:
@@ -97,16 +107,24 @@ def child(mode: str, tree: str, depth: int) -> dict:
             def init(k):
                 keys = jax.random.split(k, len(names))
                 return {n: table[leaves[n][1]](kk, leaves[n][0], jnp.float32) for n, kk in zip(names, keys)}
+
         compiled = jax.jit(init).lower(key).compile()
         temp = compiled.memory_analysis().temp_size_in_bytes
         out = compiled(key)
     jax.block_until_ready(out)
     seconds = time.perf_counter() - start
-    return {"mode": mode, "tree": tree, "depth": depth, "leaves": len(leaves),
-            "seconds": seconds, "compile_s": sum(compiles), "programs": len(compiles),
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "temp_mib": None if temp is None else temp / 2 ** 20,
-            "output_mib": sum(x.nbytes for x in jax.tree_util.tree_leaves(out)) / 2 ** 20}
+    return {
+        "mode": mode,
+        "tree": tree,
+        "depth": depth,
+        "leaves": len(leaves),
+        "seconds": seconds,
+        "compile_s": sum(compiles),
+        "programs": len(compiles),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "temp_mib": None if temp is None else temp / 2**20,
+        "output_mib": sum(x.nbytes for x in jax.tree_util.tree_leaves(out)) / 2**20,
+    }
 
 
 def measure(mode: str, tree: str, depth: int) -> dict:
@@ -124,15 +142,24 @@ def table(results: list[dict]) -> str:
         if not rows:
             continue
         lines.append(f"\ntree: {tree}")
-        lines.append("| depth (leaves) | " + " | ".join(MODES) + " | jax.nn / whole tree eager | jax.nn / whole tree in jit |")
+        lines.append(
+            "| depth (leaves) | "
+            + " | ".join(MODES)
+            + " | jax.nn / whole tree eager | jax.nn / whole tree in jit |"
+        )
         lines.append("|---" * (len(MODES) + 3) + "|")
         for depth in sorted({r["depth"] for r in rows}):
             by = {r["mode"]: r for r in rows if r["depth"] == depth}
-            cells = [f"{by[m]['seconds']:.2f} s (compile {by[m]['compile_s']:.2f}, {by[m]['peak_rss_mib']:.0f} MiB)"
-                     for m in MODES]
+            cells = [
+                f"{by[m]['seconds']:.2f} s (compile {by[m]['compile_s']:.2f}, {by[m]['peak_rss_mib']:.0f} MiB)"
+                for m in MODES
+            ]
             base = by["jax.nn per leaf"]["seconds"]
-            lines.append(f"| {depth} ({by[MODES[0]]['leaves']}) | " + " | ".join(cells) +
-                         f" | {base / by[MODES[0]]['seconds']:.1f}x | {base / by[MODES[1]]['seconds']:.1f}x |")
+            lines.append(
+                f"| {depth} ({by[MODES[0]]['leaves']}) | "
+                + " | ".join(cells)
+                + f" | {base / by[MODES[0]]['seconds']:.1f}x | {base / by[MODES[1]]['seconds']:.1f}x |"
+            )
     return "\n".join(lines)
 
 
@@ -148,9 +175,18 @@ def main() -> None:
         print(json.dumps(child(mode, tree, int(depth))))
         return
     import jax
-    print(json.dumps({"jax": jax.__version__, "python": sys.version.split()[0],
-                      "platform": jax.devices()[0].platform, "cpus": os.cpu_count(),
-                      "date": time.strftime("%Y-%m-%d")}))
+
+    print(
+        json.dumps(
+            {
+                "jax": jax.__version__,
+                "python": sys.version.split()[0],
+                "platform": jax.devices()[0].platform,
+                "cpus": os.cpu_count(),
+                "date": time.strftime("%Y-%m-%d"),
+            }
+        )
+    )
     results = []
     for depth in args.depths:
         for tree in args.trees:
@@ -158,9 +194,12 @@ def main() -> None:
                 r = measure(mode, tree, depth)
                 results.append(r)
                 temp = "" if r["temp_mib"] is None else f", XLA temp {r['temp_mib']:.0f} MiB"
-                print(f"depth {depth:3d} {tree:6s} {mode:20s} {r['seconds']:7.2f} s  compile "
-                      f"{r['compile_s']:6.2f} s in {r['programs']:3d} programs  peak RSS "
-                      f"{r['peak_rss_mib']:6.0f} MiB (outputs {r['output_mib']:.0f} MiB{temp})", flush=True)
+                print(
+                    f"depth {depth:3d} {tree:6s} {mode:20s} {r['seconds']:7.2f} s  compile "
+                    f"{r['compile_s']:6.2f} s in {r['programs']:3d} programs  peak RSS "
+                    f"{r['peak_rss_mib']:6.0f} MiB (outputs {r['output_mib']:.0f} MiB{temp})",
+                    flush=True,
+                )
     print(table(results))
     if args.json:
         with open(args.json, "w") as f:

@@ -31,16 +31,18 @@ def main() -> None:
     args = parser.parse_args()
     key = jax.random.key(0)
     init = jaxinit.normal()
-    serial = iter(range(1, 10 ** 9))
+    serial = iter(range(1, 10**9))
     for _ in range(1000):  # warm-up: chunk kernels compiled, allocator settled
         init(key, (2, next(serial)))
     before, start = rss_mib(), time.perf_counter()
     for _ in range(args.calls):
         init(key, (2, next(serial)))
     after = rss_mib()
-    print(f"{args.calls} eager draws of new shapes in {time.perf_counter() - start:.1f} s: "
-          f"RSS {before:.1f} MiB -> {after:.1f} MiB ({after - before:+.1f} MiB); "
-          f"counter entries: {len(engine.EAGER_CALLS)} (capacity {engine.EAGER_CALLS.capacity})")
+    print(
+        f"{args.calls} eager draws of new shapes in {time.perf_counter() - start:.1f} s: "
+        f"RSS {before:.1f} MiB -> {after:.1f} MiB ({after - before:+.1f} MiB); "
+        f"counter entries: {len(engine.EAGER_CALLS)} (capacity {engine.EAGER_CALLS.capacity})"
+    )
 
 
 if __name__ == "__main__":

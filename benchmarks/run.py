@@ -24,7 +24,6 @@ import time
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 import jaxinit
 
@@ -40,22 +39,44 @@ except ImportError:  # torch is an optional reference
 
 # (name, jaxinit initializer, the same law from jax.nn.initializers, torch in-place call)
 CASES = [
-    ("uniform", jaxinit.uniform(0.0, 1.0), jnn.uniform(1.0),
-     lambda t: torch.nn.init.uniform_(t, 0.0, 1.0)),
-    ("normal", jaxinit.normal(0.0, 1.0), jnn.normal(1.0),
-     lambda t: torch.nn.init.normal_(t)),
-    ("xavier_uniform", jaxinit.xavier_uniform(), jnn.glorot_uniform(),
-     lambda t: torch.nn.init.xavier_uniform_(t)),
-    ("xavier_normal", jaxinit.xavier_normal(), jnn.variance_scaling(1.0, "fan_avg", "normal"),
-     lambda t: torch.nn.init.xavier_normal_(t)),
-    ("kaiming_uniform", jaxinit.kaiming_uniform(), jnn.he_uniform(),
-     lambda t: torch.nn.init.kaiming_uniform_(t)),
-    ("kaiming_normal", jaxinit.kaiming_normal(), jnn.variance_scaling(2.0, "fan_in", "normal"),
-     lambda t: torch.nn.init.kaiming_normal_(t)),
-    ("trunc_normal", jaxinit.trunc_normal(0.0, 1.0, -2.0, 2.0), jnn.truncated_normal(1.0, lower=-2.0, upper=2.0),
-     lambda t: torch.nn.init.trunc_normal_(t, 0.0, 1.0, -2.0, 2.0)),
-    ("lecun_normal", jaxinit.lecun_normal(), jnn.variance_scaling(1.0, "fan_in", "normal"),
-     lambda t: torch.nn.init.normal_(t, 0.0, 1.0 / math.sqrt(t.shape[1]))),
+    ("uniform", jaxinit.uniform(0.0, 1.0), jnn.uniform(1.0), lambda t: torch.nn.init.uniform_(t, 0.0, 1.0)),
+    ("normal", jaxinit.normal(0.0, 1.0), jnn.normal(1.0), lambda t: torch.nn.init.normal_(t)),
+    (
+        "xavier_uniform",
+        jaxinit.xavier_uniform(),
+        jnn.glorot_uniform(),
+        lambda t: torch.nn.init.xavier_uniform_(t),
+    ),
+    (
+        "xavier_normal",
+        jaxinit.xavier_normal(),
+        jnn.variance_scaling(1.0, "fan_avg", "normal"),
+        lambda t: torch.nn.init.xavier_normal_(t),
+    ),
+    (
+        "kaiming_uniform",
+        jaxinit.kaiming_uniform(),
+        jnn.he_uniform(),
+        lambda t: torch.nn.init.kaiming_uniform_(t),
+    ),
+    (
+        "kaiming_normal",
+        jaxinit.kaiming_normal(),
+        jnn.variance_scaling(2.0, "fan_in", "normal"),
+        lambda t: torch.nn.init.kaiming_normal_(t),
+    ),
+    (
+        "trunc_normal",
+        jaxinit.trunc_normal(0.0, 1.0, -2.0, 2.0),
+        jnn.truncated_normal(1.0, lower=-2.0, upper=2.0),
+        lambda t: torch.nn.init.trunc_normal_(t, 0.0, 1.0, -2.0, 2.0),
+    ),
+    (
+        "lecun_normal",
+        jaxinit.lecun_normal(),
+        jnn.variance_scaling(1.0, "fan_in", "normal"),
+        lambda t: torch.nn.init.normal_(t, 0.0, 1.0 / math.sqrt(t.shape[1])),
+    ),
 ]
 ORTHOGONAL = ("orthogonal", jaxinit.orthogonal(), jnn.orthogonal(), lambda t: torch.nn.init.orthogonal_(t))
 
@@ -95,26 +116,38 @@ def throughput(cases, sizes, dtypes, repeats) -> list[dict]:
                     tensor = torch.empty(shape[::-1], dtype=getattr(torch, TORCH_DTYPES[dtype]))
                     fns["torch"] = lambda t=tensor: torch_call(t)
                 t = _median_times(fns, repeats)
-                rows.append({
-                    "init": name, "shape": list(shape), "dtype": dtype,
-                    "jaxinit_ms": 1e3 * t["jaxinit"], "jax_ms": 1e3 * t["jax"],
-                    "torch_ms": 1e3 * t["torch"] if "torch" in t else None,
-                    "speedup_vs_jax": t["jax"] / t["jaxinit"],
-                    "speedup_vs_torch": t["torch"] / t["jaxinit"] if "torch" in t else None,
-                    "output_mib": math.prod(shape) * jnp.dtype(dtype).itemsize / 2 ** 20,
-                    "jaxinit_temp_mib": temp_ours / 2 ** 20, "jax_temp_mib": temp_jax / 2 ** 20,
-                })
+                rows.append(
+                    {
+                        "init": name,
+                        "shape": list(shape),
+                        "dtype": dtype,
+                        "jaxinit_ms": 1e3 * t["jaxinit"],
+                        "jax_ms": 1e3 * t["jax"],
+                        "torch_ms": 1e3 * t["torch"] if "torch" in t else None,
+                        "speedup_vs_jax": t["jax"] / t["jaxinit"],
+                        "speedup_vs_torch": t["torch"] / t["jaxinit"] if "torch" in t else None,
+                        "output_mib": math.prod(shape) * jnp.dtype(dtype).itemsize / 2**20,
+                        "jaxinit_temp_mib": temp_ours / 2**20,
+                        "jax_temp_mib": temp_jax / 2**20,
+                    }
+                )
                 _print_row(rows[-1])
     return rows
 
 
 def _print_row(r):
-    torch_part = (f"  torch {r['torch_ms']:8.2f} ms ({r['speedup_vs_torch']:5.2f}x)"
-                  if r["torch_ms"] is not None else "")
-    print(f"{r['init']:16s} {'x'.join(map(str, r['shape'])):>10s} {r['dtype']:8s} "
-          f"jaxinit {r['jaxinit_ms']:8.2f} ms  jax {r['jax_ms']:8.2f} ms ({r['speedup_vs_jax']:5.2f}x)"
-          f"{torch_part}  temp MiB: jaxinit {r['jaxinit_temp_mib']:7.2f}  jax {r['jax_temp_mib']:7.2f}"
-          f"  (output {r['output_mib']:.2f})", flush=True)
+    torch_part = (
+        f"  torch {r['torch_ms']:8.2f} ms ({r['speedup_vs_torch']:5.2f}x)"
+        if r["torch_ms"] is not None
+        else ""
+    )
+    print(
+        f"{r['init']:16s} {'x'.join(map(str, r['shape'])):>10s} {r['dtype']:8s} "
+        f"jaxinit {r['jaxinit_ms']:8.2f} ms  jax {r['jax_ms']:8.2f} ms ({r['speedup_vs_jax']:5.2f}x)"
+        f"{torch_part}  temp MiB: jaxinit {r['jaxinit_temp_mib']:7.2f}  jax {r['jax_temp_mib']:7.2f}"
+        f"  (output {r['output_mib']:.2f})",
+        flush=True,
+    )
 
 
 def resnet50_kernel_shapes() -> list[tuple[int, ...]]:
@@ -145,40 +178,63 @@ def cold_start(rounds: int) -> dict:
     times = {"jaxinit": [], "jax": []}
     for _ in range(rounds):
         for library in times:
-            out = subprocess.run([sys.executable, __file__, "--cold-start-child", library],
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--cold-start-child", library],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             times[library].append(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
     best = {k: min(v) for k, v in times.items()}
     n = len(resnet50_kernel_shapes())
-    print(f"cold start, {n} distinct ResNet-50 kernel shapes, fresh processes (best of {rounds}): "
-          f"jaxinit {best['jaxinit']:.3f} s  jax {best['jax']:.3f} s  "
-          f"({best['jax'] / best['jaxinit']:.1f}x faster)", flush=True)
-    return {"shapes": n, "jaxinit_s": best["jaxinit"], "jax_s": best["jax"],
-            "speedup": best["jax"] / best["jaxinit"]}
+    print(
+        f"cold start, {n} distinct ResNet-50 kernel shapes, fresh processes (best of {rounds}): "
+        f"jaxinit {best['jaxinit']:.3f} s  jax {best['jax']:.3f} s  "
+        f"({best['jax'] / best['jaxinit']:.1f}x faster)",
+        flush=True,
+    )
+    return {
+        "shapes": n,
+        "jaxinit_s": best["jaxinit"],
+        "jax_s": best["jax"],
+        "speedup": best["jax"] / best["jaxinit"],
+    }
 
 
 def warm_eager(shape, repeats) -> dict:
     key = jax.random.key(0)
     ours, theirs = jaxinit.kaiming_normal(), jnn.variance_scaling(2.0, "fan_in", "normal")
-    fns = {"jaxinit": lambda: ours(key, shape).block_until_ready(),
-           "jax": lambda: theirs(key, shape).block_until_ready()}
+    fns = {
+        "jaxinit": lambda: ours(key, shape).block_until_ready(),
+        "jax": lambda: theirs(key, shape).block_until_ready(),
+    }
     if torch is not None:
         tensor = torch.empty(shape)
         fns["torch"] = lambda: torch.nn.init.kaiming_normal_(tensor)
     t = _median_times(fns, repeats)
     torch_part = f"  torch {1e6 * t['torch']:.0f} us" if "torch" in t else ""
-    print(f"warm eager kaiming_normal {shape}: jaxinit {1e6 * t['jaxinit']:.0f} us  "
-          f"jax {1e6 * t['jax']:.0f} us ({t['jax'] / t['jaxinit']:.2f}x){torch_part}", flush=True)
-    return {"shape": list(shape), **{f"{k}_us": 1e6 * v for k, v in t.items()},
-            "speedup_vs_jax": t["jax"] / t["jaxinit"]}
+    print(
+        f"warm eager kaiming_normal {shape}: jaxinit {1e6 * t['jaxinit']:.0f} us  "
+        f"jax {1e6 * t['jax']:.0f} us ({t['jax'] / t['jaxinit']:.2f}x){torch_part}",
+        flush=True,
+    )
+    return {
+        "shape": list(shape),
+        **{f"{k}_us": 1e6 * v for k, v in t.items()},
+        "speedup_vs_jax": t["jax"] / t["jaxinit"],
+    }
 
 
 def machine() -> dict:
-    return {"python": platform.python_version(), "jax": jax.__version__,
-            "torch": torch.__version__ if torch is not None else None,
-            "device": str(jax.devices()[0].device_kind), "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine(),
-            "date": time.strftime("%Y-%m-%d")}
+    return {
+        "python": platform.python_version(),
+        "jax": jax.__version__,
+        "torch": torch.__version__ if torch is not None else None,
+        "device": str(jax.devices()[0].device_kind),
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
 
 
 def main() -> None:
@@ -194,8 +250,12 @@ def main() -> None:
     if args.quick:
         sizes, repeats, ortho_sizes, rounds = [(256, 256)], 3, [(64, 64)], 1
     else:
-        sizes, repeats, ortho_sizes, rounds = [(1024, 1024), (4096, 4096)], 15, \
-            [(512, 512), (1024, 1024), (2048, 2048)], 3
+        sizes, repeats, ortho_sizes, rounds = (
+            [(1024, 1024), (4096, 4096)],
+            15,
+            [(512, 512), (1024, 1024), (2048, 2048)],
+            3,
+        )
     results = {"machine": machine()}
     print("\n# jit-compiled, warm: float32")
     results["float32"] = throughput(CASES, sizes, ["float32"], repeats)
@@ -205,8 +265,7 @@ def main() -> None:
     results["orthogonal"] = throughput([ORTHOGONAL], ortho_sizes, ["float32"], max(3, repeats // 2))
     print("\n# eager")
     results["cold_start"] = cold_start(rounds)
-    results["warm_eager"] = [warm_eager(shape, 20 if args.quick else 300)
-                             for shape in [(64, 64), (256, 256)]]
+    results["warm_eager"] = [warm_eager(shape, 20 if args.quick else 300) for shape in [(64, 64), (256, 256)]]
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

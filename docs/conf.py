@@ -23,8 +23,13 @@ author = "jaxinit developers"
 copyright = "jaxinit developers"
 release = version = jaxinit.__version__
 
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax", "sphinx.ext.viewcode",
-              "sphinx.ext.intersphinx"]
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "sphinx.ext.intersphinx",
+]
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True  # show `nonlinearity="leaky_relu"`, not a repr of the value
@@ -34,8 +39,11 @@ intersphinx_mapping: dict = {}
 
 html_theme = "sphinx_book_theme"
 html_title = f"jaxinit {release}"
-html_theme_options = {"repository_url": "https://github.com/jaxinit/jaxinit",
-                      "use_repository_button": True, "show_toc_level": 2}
+html_theme_options = {
+    "repository_url": "https://github.com/jaxinit/jaxinit",
+    "use_repository_button": True,
+    "show_toc_level": 2,
+}
 exclude_patterns = ["_build", "_generated"]
 templates_path: list = []
 
@@ -50,6 +58,7 @@ GALLERY = [
 def generate_gallery(app) -> None:
     """Run each gallery example, keeping its figure and what it printed."""
     import matplotlib
+
     matplotlib.use("Agg")
     out_dir = DOCS / "_generated"
     out_dir.mkdir(exist_ok=True)

@@ -28,16 +28,18 @@ def process(coordinator: str, num_processes: int, process_id: int) -> None:
 
     import jaxinit
 
-    jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes,
-                               process_id=process_id)
-    mesh = jax.make_mesh((jax.device_count(),), ("model",),
-                         axis_types=(jax.sharding.AxisType.Auto,))
+    jax.distributed.initialize(
+        coordinator_address=coordinator, num_processes=num_processes, process_id=process_id
+    )
+    mesh = jax.make_mesh((jax.device_count(),), ("model",), axis_types=(jax.sharding.AxisType.Auto,))
     init = jaxinit.normal(std=0.02)
     w = init(jax.random.key(0), SHAPE, out_sharding=NamedSharding(mesh, P(None, "model")))
     for shard in w.addressable_shards:  # this process's devices only
-        print(f"process {jax.process_index()}: device {shard.device.id} holds columns "
-              f"{shard.index[1].start}:{shard.index[1].stop}, checksum {float(shard.data.sum()):.6f}",
-              flush=True)
+        print(
+            f"process {jax.process_index()}: device {shard.device.id} holds columns "
+            f"{shard.index[1].start}:{shard.index[1].stop}, checksum {float(shard.data.sum()):.6f}",
+            flush=True,
+        )
     jax.distributed.shutdown()
 
 
@@ -46,12 +48,30 @@ def launch_locally(num_processes: int = 2, devices_per_process: int = 2) -> list
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, JAX_PLATFORMS="cpu",
-               XLA_FLAGS=f"--xla_force_host_platform_device_count={devices_per_process}")
-    procs = [subprocess.Popen([sys.executable, __file__, "--coordinator", f"127.0.0.1:{port}",
-                               "--num-processes", str(num_processes), "--process-id", str(i)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for i in range(num_processes)]
+    env = dict(
+        os.environ,
+        JAX_PLATFORMS="cpu",
+        XLA_FLAGS=f"--xla_force_host_platform_device_count={devices_per_process}",
+    )
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--coordinator",
+                f"127.0.0.1:{port}",
+                "--num-processes",
+                str(num_processes),
+                "--process-id",
+                str(i),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i in range(num_processes)
+    ]
     try:
         outputs = [p.communicate(timeout=300)[0] for p in procs]
     finally:

@@ -25,7 +25,9 @@ def equinox_demo():
     conv = jaxinit.reinit(conv, jax.random.key(2), rules)
     for name, weight in [("mlp.layers[0].weight", mlp.layers[0].weight), ("conv.weight", conv.weight)]:
         std = rules["*weight"].distribution(weight.shape).std
-        print(f"equinox {name:<22} {str(weight.shape):<16} law std {std:.4f}  measured {float(weight.std()):.4f}")
+        print(
+            f"equinox {name:<22} {str(weight.shape):<16} law std {std:.4f}  measured {float(weight.std()):.4f}"
+        )
     return mlp, conv
 
 
@@ -35,8 +37,9 @@ def haiku_demo():
     import haiku as hk
 
     def forward(x):
-        return hk.Linear(10, w_init=jaxinit.to_haiku(jaxinit.xavier_uniform()),
-                         b_init=jaxinit.to_haiku(jaxinit.zeros()))(x)
+        return hk.Linear(
+            10, w_init=jaxinit.to_haiku(jaxinit.xavier_uniform()), b_init=jaxinit.to_haiku(jaxinit.zeros())
+        )(x)
 
     with warnings.catch_warnings():  # haiku itself may emit deprecation warnings on new JAX
         warnings.simplefilter("ignore", DeprecationWarning)

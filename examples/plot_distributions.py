@@ -44,6 +44,7 @@ def describe(law) -> str:
 
 def run(out: str = "distributions.png") -> dict:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
@@ -52,14 +53,16 @@ def run(out: str = "distributions.png") -> dict:
     rows = math.ceil(len(INITIALIZERS) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.4 * rows))
     gaps = {}
-    for ax, (name, init), key in zip(axes.flat, INITIALIZERS.items(),
-                                     jax.random.split(jax.random.key(0), len(INITIALIZERS))):
+    for ax, (name, init), key in zip(
+        axes.flat, INITIALIZERS.items(), jax.random.split(jax.random.key(0), len(INITIALIZERS))
+    ):
         law = init.distribution(SHAPE)
         x = np.asarray(init(key, SHAPE), np.float64).ravel()
         if law.family == "sparse":
             x = x[x != 0]
-        counts, edges, _ = ax.hist(x, bins=80, density=True, color="tab:blue", alpha=0.55,
-                                   label=f"drawn ({x.size:,} values)")
+        counts, edges, _ = ax.hist(
+            x, bins=80, density=True, color="tab:blue", alpha=0.55, label=f"drawn ({x.size:,} values)"
+        )
         grid = np.linspace(edges[0], edges[-1], 400)
         ax.plot(grid, law.scipy().pdf(grid), "k", lw=1.4, label="exact pdf")
         centres = (edges[:-1] + edges[1:]) / 2
@@ -72,10 +75,13 @@ def run(out: str = "distributions.png") -> dict:
     first = axes.flat[0]
     first.set_ylim(0, first.get_ylim()[1] * 1.45)  # room for the legend above the bars
     first.legend(fontsize=7, loc="upper center")
-    for ax in list(axes.flat)[len(INITIALIZERS):]:
+    for ax in list(axes.flat)[len(INITIALIZERS) :]:
         ax.axis("off")
-    fig.suptitle(f"Each initializer's draws of shape {SHAPE} (fan_in {SHAPE[0]}, fan_out "
-                 f"{SHAPE[1]}) against the exact pdf of init.distribution({SHAPE})", fontsize=11)
+    fig.suptitle(
+        f"Each initializer's draws of shape {SHAPE} (fan_in {SHAPE[0]}, fan_out "
+        f"{SHAPE[1]}) against the exact pdf of init.distribution({SHAPE})",
+        fontsize=11,
+    )
     fig.tight_layout()
     fig.savefig(out, dpi=90)
     plt.close(fig)

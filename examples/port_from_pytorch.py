@@ -53,6 +53,7 @@ def _stages():
 
 # -- PyTorch -----------------------------------------------------------------------------
 
+
 def torch_models():
     import torch
     from torch import nn
@@ -75,7 +76,11 @@ def torch_models():
             self.conv1 = nn.Conv2d(3, WIDTHS[0], 7, 2, 3, bias=False)
             self.bn1 = nn.BatchNorm2d(WIDTHS[0])
             for stage in sorted({s for s, *_ in _stages()}):
-                setattr(self, stage, nn.ModuleList(BasicBlock(i, o, st) for s, _, i, o, st in _stages() if s == stage))
+                setattr(
+                    self,
+                    stage,
+                    nn.ModuleList(BasicBlock(i, o, st) for s, _, i, o, st in _stages() if s == stage),
+                )
             self.fc = nn.Linear(WIDTHS[-1], CLASSES)
 
     class TransformerEncoder(nn.Module):
@@ -83,8 +88,9 @@ def torch_models():
             super().__init__()
             self.embedding = nn.Embedding(VOCAB, EMBED)
             # two independent layers (nn.TransformerEncoder would deep-copy one: identical weights)
-            self.layers = nn.ModuleList(nn.TransformerEncoderLayer(EMBED, HEADS, FEEDFORWARD, batch_first=True)
-                                        for _ in range(2))
+            self.layers = nn.ModuleList(
+                nn.TransformerEncoderLayer(EMBED, HEADS, FEEDFORWARD, batch_first=True) for _ in range(2)
+            )
 
     class LSTMLanguageModel(nn.Module):
         def __init__(self):
@@ -97,6 +103,7 @@ def torch_models():
 
 
 # -- Flax NNX ----------------------------------------------------------------------------
+
 
 def nnx_models():
     from flax import nnx
@@ -125,7 +132,11 @@ def nnx_models():
             self.conv1 = nnx.Conv(3, WIDTHS[0], (7, 7), 2, padding=3, use_bias=False, rngs=rngs)
             self.bn1 = nnx.BatchNorm(WIDTHS[0], rngs=rngs)
             for stage in sorted({s for s, *_ in _stages()}):
-                setattr(self, stage, nnx.List([BasicBlock(i, o, st, rngs) for s, _, i, o, st in _stages() if s == stage]))
+                setattr(
+                    self,
+                    stage,
+                    nnx.List([BasicBlock(i, o, st, rngs) for s, _, i, o, st in _stages() if s == stage]),
+                )
             self.fc = nnx.Linear(WIDTHS[-1], CLASSES, rngs=rngs)
 
         def __call__(self, x):  # NHWC
@@ -173,6 +184,7 @@ def nnx_models():
 
 
 # -- Flax linen --------------------------------------------------------------------------
+
 
 def linen_models():
     import flax.linen as nn
@@ -226,12 +238,16 @@ def linen_models():
                 x = nn.RNN(nn.LSTMCell(HIDDEN, name=f"lstm{k}"), name=f"rnn{k}")(x)
             return nn.Dense(VOCAB, name="decoder")(x)
 
-    inputs = {"resnet18": (jnp.ones((1, 32, 32, 3)),), "transformer": (jnp.zeros((1, 7), jnp.int32),),
-              "lstm_lm": (jnp.zeros((1, 7), jnp.int32),)}
+    inputs = {
+        "resnet18": (jnp.ones((1, 32, 32, 3)),),
+        "transformer": (jnp.zeros((1, 7), jnp.int32),),
+        "lstm_lm": (jnp.zeros((1, 7), jnp.int32),),
+    }
     return {"resnet18": ResNet18, "transformer": TransformerEncoder, "lstm_lm": LSTMLanguageModel}, inputs
 
 
 # -- Equinox -----------------------------------------------------------------------------
+
 
 def equinox_models():
     import equinox as eqx
@@ -269,7 +285,11 @@ def equinox_models():
             self.conv1 = eqx.nn.Conv2d(3, WIDTHS[0], 7, 2, 3, use_bias=False, key=next(keys))
             self.bn1 = eqx.nn.BatchNorm(WIDTHS[0], "batch", mode="batch")
             for stage in ("layer1", "layer2", "layer3", "layer4"):
-                setattr(self, stage, tuple(BasicBlock(i, o, st, next(keys)) for s, _, i, o, st in _stages() if s == stage))
+                setattr(
+                    self,
+                    stage,
+                    tuple(BasicBlock(i, o, st, next(keys)) for s, _, i, o, st in _stages() if s == stage),
+                )
             self.fc = eqx.nn.Linear(WIDTHS[-1], CLASSES, key=next(keys))
 
     class EncoderLayer(eqx.Module):
@@ -281,8 +301,15 @@ def equinox_models():
 
         def __init__(self, key):
             k1, k2, k3 = jax.random.split(key, 3)
-            self.self_attn = eqx.nn.MultiheadAttention(HEADS, EMBED, use_query_bias=True, use_key_bias=True,
-                                                       use_value_bias=True, use_output_bias=True, key=k1)
+            self.self_attn = eqx.nn.MultiheadAttention(
+                HEADS,
+                EMBED,
+                use_query_bias=True,
+                use_key_bias=True,
+                use_value_bias=True,
+                use_output_bias=True,
+                key=k1,
+            )
             self.linear1 = eqx.nn.Linear(EMBED, FEEDFORWARD, key=k2)
             self.linear2 = eqx.nn.Linear(FEEDFORWARD, EMBED, key=k3)
             self.norm1 = eqx.nn.LayerNorm(EMBED)
@@ -316,37 +343,50 @@ def equinox_models():
 
 # -- building and resetting ----------------------------------------------------------------
 
+
 def reset(framework: str, architecture: str, key):
     """(parameter values by path, jaxinit's initializer by path) of a freshly reset model."""
     if framework == "nnx":
         from flax import nnx
+
         cls = nnx_models()[architecture]
         if architecture == "lstm_lm":  # nnx.RNN keeps an RNG stream: an abstract one would stay abstract
             model = cls(nnx.Rngs(0))
         else:  # built abstractly: no default draws to throw away
             model = nnx.eval_shape(lambda: cls(nnx.Rngs(0)))
         model = torch_defaults.reset_parameters(model, key)  # in place
-        values = {"/".join(map(str, p)): v.get_value() for p, v in nnx.iter_graph(model)
-                  if isinstance(v, (nnx.Param, nnx.BatchStat))}
+        values = {
+            "/".join(map(str, p)): v.get_value()
+            for p, v in nnx.iter_graph(model)
+            if isinstance(v, (nnx.Param, nnx.BatchStat))
+        }
         return values, torch_defaults.initializers(model), model
     if framework == "linen":
         classes, inputs = linen_models()
         model = classes[architecture]()
         variables = torch_defaults.reset_parameters(model, key, *inputs[architecture])
-        values = {jaxinit._src.tree.path_str(p): v for p, v in jax.tree_util.tree_flatten_with_path(variables)[0]}
+        values = {
+            jaxinit._src.tree.path_str(p): v for p, v in jax.tree_util.tree_flatten_with_path(variables)[0]
+        }
         return values, torch_defaults.initializers(model, *inputs[architecture]), (model, variables)
     import equinox as eqx
+
     model = eqx.filter_eval_shape(equinox_models()[architecture], jax.random.key(0))
     model = torch_defaults.reset_parameters(model, key)
-    values = {jaxinit._src.tree.path_str(p): v for p, v in jax.tree_util.tree_flatten_with_path(model)[0]
-              if isinstance(v, jax.Array)}
+    values = {
+        jaxinit._src.tree.path_str(p): v
+        for p, v in jax.tree_util.tree_flatten_with_path(model)[0]
+        if isinstance(v, jax.Array)
+    }
     return values, torch_defaults.initializers(model), model
 
 
 # -- which Flax parameters hold which torch tensor ---------------------------------------
 
-LSTM_GATES = {"nnx": (("ii", "if_", "ig", "io"), ("hi", "hf", "hg", "ho")),
-              "linen": (("ii", "if", "ig", "io"), ("hi", "hf", "hg", "ho"))}
+LSTM_GATES = {
+    "nnx": (("ii", "if_", "ig", "io"), ("hi", "hf", "hg", "ho")),
+    "linen": (("ii", "if", "ig", "io"), ("hi", "hf", "hg", "ho")),
+}
 
 
 def flax_paths(framework: str, module_name: str, kind: str, tensor: str) -> list[str]:
@@ -357,18 +397,28 @@ def flax_paths(framework: str, module_name: str, kind: str, tensor: str) -> list
     else:
         prefix, collection = module_name.replace(".", "/"), None
     renames = {
-        "nnx": {"Conv2d": {"weight": "kernel"}, "Linear": {"weight": "kernel"}, "Embedding": {"weight": "embedding"},
-                "BatchNorm2d": {"weight": "scale", "running_mean": "mean", "running_var": "var"},
-                "LayerNorm": {"weight": "scale"}},
-        "equinox": {"BatchNorm2d": {"running_mean": "batch_state_index/init/0",
-                                    "running_var": "batch_state_index/init/1",
-                                    "num_batches_tracked": "batch_counter/init"}},
+        "nnx": {
+            "Conv2d": {"weight": "kernel"},
+            "Linear": {"weight": "kernel"},
+            "Embedding": {"weight": "embedding"},
+            "BatchNorm2d": {"weight": "scale", "running_mean": "mean", "running_var": "var"},
+            "LayerNorm": {"weight": "scale"},
+        },
+        "equinox": {
+            "BatchNorm2d": {
+                "running_mean": "batch_state_index/init/0",
+                "running_var": "batch_state_index/init/1",
+                "num_batches_tracked": "batch_counter/init",
+            }
+        },
     }
     renames["linen"] = renames["nnx"]
     if tensor == "num_batches_tracked" and framework != "equinox":
         return []  # Flax's BatchNorm counts no batches
     if kind == "MultiheadAttention":
-        projections = ("query_proj", "key_proj", "value_proj") if framework == "equinox" else ("query", "key", "value")
+        projections = (
+            ("query_proj", "key_proj", "value_proj") if framework == "equinox" else ("query", "key", "value")
+        )
         leaf = {"equinox": "weight"}.get(framework, "kernel") if tensor == "in_proj_weight" else "bias"
         paths = [f"{prefix}/{p}/{leaf}" for p in projections]
     elif kind == "out_proj":  # MultiheadAttention's output projection
@@ -380,10 +430,15 @@ def flax_paths(framework: str, module_name: str, kind: str, tensor: str) -> list
         if framework == "equinox":
             paths = [f"lstm{layer}/{what}"]
         else:
-            cell = f"lstm{layer}" if framework == "linen" else f"lstm{layer}/cell"  # linen: the cell lives where it was made
+            cell = (
+                f"lstm{layer}" if framework == "linen" else f"lstm{layer}/cell"
+            )  # linen: the cell lives where it was made
             inputs, hidden = LSTM_GATES[framework]
-            gates, leaf = {"weight_ih": (inputs, "kernel"), "weight_hh": (hidden, "kernel"),
-                           "bias": (hidden, "bias")}[what]
+            gates, leaf = {
+                "weight_ih": (inputs, "kernel"),
+                "weight_hh": (hidden, "kernel"),
+                "bias": (hidden, "bias"),
+            }[what]
             paths = [f"{cell}/{g}/{leaf}" for g in gates]
     else:
         paths = [f"{prefix}/{renames.get(framework, {}).get(kind, {}).get(tensor, tensor)}"]
@@ -391,6 +446,7 @@ def flax_paths(framework: str, module_name: str, kind: str, tensor: str) -> list
 
 
 # -- the laws torch's code gives ----------------------------------------------------------
+
 
 def torch_tensors(model, torch):
     """{name: (kind, module name, tensor name, values, law)} for every torch tensor that holds a
@@ -403,27 +459,51 @@ def torch_tensors(model, torch):
     for name, module in model.named_modules():
         kind = type(module).__name__
         get = lambda t: t.detach().numpy().astype(np.float64)  # noqa: E731
-        if kind in ("Conv2d", "Linear"):  # reset_parameters: kaiming_uniform(a=sqrt(5)), bias U(+-1/sqrt(fan_in))
+        if kind in (
+            "Conv2d",
+            "Linear",
+        ):  # reset_parameters: kaiming_uniform(a=sqrt(5)), bias U(+-1/sqrt(fan_in))
             bound = 1 / math.sqrt(fans(module.weight)[0])
             for t in ("weight", "bias"):
                 if getattr(module, t) is not None:
                     out[f"{name}.{t}"] = (kind, name, t, get(getattr(module, t)), uniform(bound))
         elif kind in ("BatchNorm2d", "LayerNorm"):
-            for t, v in (("weight", 1.0), ("bias", 0.0), ("running_mean", 0.0), ("running_var", 1.0),
-                         ("num_batches_tracked", 0.0)):
+            for t, v in (
+                ("weight", 1.0),
+                ("bias", 0.0),
+                ("running_mean", 0.0),
+                ("running_var", 1.0),
+                ("num_batches_tracked", 0.0),
+            ):
                 if getattr(module, t, None) is not None:
                     out[f"{name}.{t}"] = (kind, name, t, get(getattr(module, t)), const(v))
         elif kind == "Embedding":
             out[f"{name}.weight"] = (kind, name, "weight", get(module.weight), D("normal", mean=0.0, std=1.0))
         elif kind == "MultiheadAttention":  # _reset_parameters: xavier in_proj, zero biases
             fan_in, fan_out = fans(module.in_proj_weight)
-            out[f"{name}.in_proj_weight"] = (kind, name, "in_proj_weight", get(module.in_proj_weight),
-                                             uniform(math.sqrt(6 / (fan_in + fan_out))))
+            out[f"{name}.in_proj_weight"] = (
+                kind,
+                name,
+                "in_proj_weight",
+                get(module.in_proj_weight),
+                uniform(math.sqrt(6 / (fan_in + fan_out))),
+            )
             out[f"{name}.in_proj_bias"] = (kind, name, "in_proj_bias", get(module.in_proj_bias), const(0.0))
             proj = module.out_proj  # NonDynamicallyQuantizableLinear: Linear's weight law, bias zeroed
-            out[f"{name}.out_proj.weight"] = ("out_proj", f"{name}.out_proj", "weight", get(proj.weight),
-                                              uniform(1 / math.sqrt(fans(proj.weight)[0])))
-            out[f"{name}.out_proj.bias"] = ("out_proj", f"{name}.out_proj", "bias", get(proj.bias), const(0.0))
+            out[f"{name}.out_proj.weight"] = (
+                "out_proj",
+                f"{name}.out_proj",
+                "weight",
+                get(proj.weight),
+                uniform(1 / math.sqrt(fans(proj.weight)[0])),
+            )
+            out[f"{name}.out_proj.bias"] = (
+                "out_proj",
+                f"{name}.out_proj",
+                "bias",
+                get(proj.bias),
+                const(0.0),
+            )
         elif kind == "LSTM":  # every weight and bias U(+-1/sqrt(hidden)); the gates see b_ih + b_hh
             k = 1 / math.sqrt(module.hidden_size)
             for layer in range(module.num_layers):
@@ -431,11 +511,17 @@ def torch_tensors(model, torch):
                     out[f"{name}.{t}"] = (kind, name, t, get(getattr(module, t)), uniform(k))
                 total = get(getattr(module, f"bias_ih_l{layer}")) + get(getattr(module, f"bias_hh_l{layer}"))
                 out[f"{name}.bias_ih_l{layer} + bias_hh_l{layer}"] = (
-                    kind, name, f"bias_l{layer}", total, D("triangular", low=-2 * k, high=2 * k))
+                    kind,
+                    name,
+                    f"bias_l{layer}",
+                    total,
+                    D("triangular", low=-2 * k, high=2 * k),
+                )
     return out
 
 
 # -- the comparison -------------------------------------------------------------------------
+
 
 def describe(law) -> str:
     p = law.params
@@ -451,8 +537,11 @@ def describe(law) -> str:
 
 
 def same_law(a, b) -> bool:
-    return a.family == b.family and set(a.params) == set(b.params) and all(
-        math.isclose(a.params[k], b.params[k], rel_tol=1e-12, abs_tol=1e-15) for k in a.params)
+    return (
+        a.family == b.family
+        and set(a.params) == set(b.params)
+        and all(math.isclose(a.params[k], b.params[k], rel_tol=1e-12, abs_tol=1e-15) for k in a.params)
+    )
 
 
 def compare(framework: str, architecture: str, repeats: int = 8, seed: int = 0) -> list[dict]:
@@ -462,12 +551,20 @@ def compare(framework: str, architecture: str, repeats: int = 8, seed: int = 0) 
     try:
         classes, torch = torch_models()
     except ImportError:
-        return [{"torch": path, "jaxinit": describe(torch_defaults.laws(init, values[path].shape)[0][1]),
-                 "flax": [path]} for path, init in inits.items()]
+        return [
+            {
+                "torch": path,
+                "jaxinit": describe(torch_defaults.laws(init, values[path].shape)[0][1]),
+                "flax": [path],
+            }
+            for path, init in inits.items()
+        ]
     return compare_draws(framework, values, inits, key, classes[architecture], torch, repeats, seed)
 
 
-def compare_draws(framework, values, inits, key, make_torch, torch, repeats=8, seed=0, torch_law_of=None) -> list[dict]:
+def compare_draws(
+    framework, values, inits, key, make_torch, torch, repeats=8, seed=0, torch_law_of=None
+) -> list[dict]:
     """Compare a reset Flax model (``values`` and ``inits`` by path) with torch models from
     ``make_torch()``: torch's draws come from ``repeats`` models (seeds ``seed``, ``seed + 1``,
     ...); jaxinit's from the reset model and ``repeats - 1`` more draws of each parameter's
@@ -484,8 +581,16 @@ def compare_draws(framework, values, inits, key, make_torch, torch, repeats=8, s
             torch_law = torch_law_of(name, first, torch_law)
         paths = flax_paths(framework, module_name, kind, tensor)
         if not paths:
-            rows.append({"torch": name, "flax": [], "torch_law": describe(torch_law), "jaxinit": "(no counterpart)",
-                         "same_law": True, "exact": True})
+            rows.append(
+                {
+                    "torch": name,
+                    "flax": [],
+                    "torch_law": describe(torch_law),
+                    "jaxinit": "(no counterpart)",
+                    "same_law": True,
+                    "exact": True,
+                }
+            )
             continue
         missing = [p for p in paths if p not in inits]
         if missing:
@@ -493,12 +598,23 @@ def compare_draws(framework, values, inits, key, make_torch, torch, repeats=8, s
         used.update(paths)
         laws = [law for p in paths for _, law in torch_defaults.laws(inits[p], values[p].shape)]
         ours = [np.asarray(values[p], np.float64).ravel() for p in paths]
-        ours += [np.asarray(inits[p](jax.random.fold_in(key, r), values[p].shape, values[p].dtype), np.float64).ravel()
-                 for r in range(1, repeats) for p in paths]
+        ours += [
+            np.asarray(
+                inits[p](jax.random.fold_in(key, r), values[p].shape, values[p].dtype), np.float64
+            ).ravel()
+            for r in range(1, repeats)
+            for p in paths
+        ]
         ours = np.concatenate(ours)
         theirs = np.concatenate([d[name][3].ravel() for d in draws])
-        row = {"torch": name, "flax": paths, "torch_law": describe(torch_law), "jaxinit": describe(laws[0]),
-               "same_law": all(same_law(law, torch_law) for law in laws), "samples": (theirs.size, ours.size)}
+        row = {
+            "torch": name,
+            "flax": paths,
+            "torch_law": describe(torch_law),
+            "jaxinit": describe(laws[0]),
+            "same_law": all(same_law(law, torch_law) for law in laws),
+            "samples": (theirs.size, ours.size),
+        }
         if torch_law.family == "constant":
             row["exact"] = bool((theirs == torch_law.value).all() and (ours == torch_law.value).all())
         else:
@@ -512,8 +628,10 @@ def compare_draws(framework, values, inits, key, make_torch, torch, repeats=8, s
 
 
 def print_table(framework: str, architecture: str, rows: list[dict]) -> None:
-    print(f"\n{architecture} in {framework}: {len(rows)} torch tensors, "
-          f"{sum(len(r['flax']) for r in rows)} Flax parameters")
+    print(
+        f"\n{architecture} in {framework}: {len(rows)} torch tensors, "
+        f"{sum(len(r['flax']) for r in rows)} Flax parameters"
+    )
     if "torch_law" not in rows[0]:
         print("  (torch is not installed: jaxinit's laws only)")
         for r in rows:
@@ -536,7 +654,9 @@ def run(frameworks=FRAMEWORKS, architectures=ARCHITECTURES) -> dict:
             results[framework, architecture] = rows
     if "nnx" in frameworks and "lstm_lm" in architectures:  # the reset model runs
         _, _, model = reset("nnx", "lstm_lm", jax.random.key(0))
-        print(f"\nforward pass of the reset NNX LSTM language model: {model(jnp.zeros((2, 7), jnp.int32)).shape}")
+        print(
+            f"\nforward pass of the reset NNX LSTM language model: {model(jnp.zeros((2, 7), jnp.int32)).shape}"
+        )
     return results
 
 

@@ -35,17 +35,28 @@ class SmallCNN(nnx.Module):
 def main():
     model = SmallCNN(nnx.Rngs(0))
     print(f"{'parameter':<14}{'shape':<18}{'law':<58}{'law std':>10}{'measured':>10}")
-    for name, init in [("conv1", CONV_INIT), ("conv2", CONV_INIT), ("dense", DENSE_INIT), ("head", HEAD_INIT)]:
+    for name, init in [
+        ("conv1", CONV_INIT),
+        ("conv2", CONV_INIT),
+        ("dense", DENSE_INIT),
+        ("head", HEAD_INIT),
+    ]:
         kernel = getattr(model, name).kernel[...]
         law = init.distribution(kernel.shape)
         params = ", ".join(f"{k}={v:.4g}" for k, v in law.params.items())
-        print(f"{name + '.kernel':<14}{str(kernel.shape):<18}{law.family + '(' + params + ')':<58}"
-              f"{law.scipy().std():>10.4f}{float(np.std(kernel)):>10.4f}")
+        print(
+            f"{name + '.kernel':<14}{str(kernel.shape):<18}{law.family + '(' + params + ')':<58}"
+            f"{law.scipy().std():>10.4f}{float(np.std(kernel)):>10.4f}"
+        )
     images = jax.random.normal(jax.random.key(1), (8, 16, 16, 3))
     logits = model(images)
     print(f"\nforward pass: logits {logits.shape}, std {float(logits.std()):.4f}")
-    print("same key, same values:",
-          bool((CONV_INIT(jax.random.key(5), (3, 3, 3, 32)) == CONV_INIT(jax.random.key(5), (3, 3, 3, 32))).all()))
+    print(
+        "same key, same values:",
+        bool(
+            (CONV_INIT(jax.random.key(5), (3, 3, 3, 32)) == CONV_INIT(jax.random.key(5), (3, 3, 3, 32))).all()
+        ),
+    )
 
 
 if __name__ == "__main__":

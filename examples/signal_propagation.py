@@ -24,8 +24,12 @@ import jaxinit
 ACTIVATIONS = {"relu": jax.nn.relu, "tanh": jnp.tanh, "selu": jax.nn.selu, "linear": lambda x: x}
 BATCH = 1024
 # one look per initializer, kept across panels: colour, line style and marker all differ
-STYLES = {"xavier": ("tab:blue", "-", "o"), "kaiming": ("tab:orange", "--", "s"),
-          "lecun": ("tab:green", ":", "^"), "orthogonal": ("tab:red", "-.", "D")}
+STYLES = {
+    "xavier": ("tab:blue", "-", "o"),
+    "kaiming": ("tab:orange", "--", "s"),
+    "lecun": ("tab:green", ":", "^"),
+    "orthogonal": ("tab:red", "-.", "D"),
+}
 
 
 def gain_name(nonlinearity: str) -> str:
@@ -68,12 +72,15 @@ def curves(results: dict, act_name: str) -> list:
                 break
         else:
             merged.append(([init_name], stds))
-    return [(" = ".join(names) + (" (identical)" if len(names) > 1 else ""), names, stds)
-            for names, stds in merged]
+    return [
+        (" = ".join(names) + (" (identical)" if len(names) > 1 else ""), names, stds)
+        for names, stds in merged
+    ]
 
 
 def plot(results: dict, depth: int, width: int, out: str) -> None:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -86,8 +93,17 @@ def plot(results: dict, depth: int, width: int, out: str) -> None:
             colour, style, marker = STYLES[names[0]]
             # markers at staggered layers, so that curves lying on each other stay visible
             offset = list(STYLES).index(names[0]) * step // len(STYLES)
-            ax.plot(layers, stds, color=colour, linestyle=style, marker=marker,
-                    markevery=(offset, step), markersize=6, lw=1.6, label=label)
+            ax.plot(
+                layers,
+                stds,
+                color=colour,
+                linestyle=style,
+                marker=marker,
+                markevery=(offset, step),
+                markersize=6,
+                lw=1.6,
+                label=label,
+            )
         low, high = min(s.min() for *_, s in lines), max(s.max() for *_, s in lines)
         if high / low > 3:  # a log axis only where the scale really changes
             ax.set_yscale("log")
@@ -97,8 +113,11 @@ def plot(results: dict, depth: int, width: int, out: str) -> None:
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=8, loc="best")
     axes[0].set_ylabel("std of the layer's activations")
-    fig.suptitle(f"Activation scale through a {depth}-layer MLP of width {width} (no biases), "
-                 f"{BATCH} unit-variance inputs, normal-law initializers", fontsize=11)
+    fig.suptitle(
+        f"Activation scale through a {depth}-layer MLP of width {width} (no biases), "
+        f"{BATCH} unit-variance inputs, normal-law initializers",
+        fontsize=11,
+    )
     fig.tight_layout()
     fig.savefig(out, dpi=100)
     plt.close(fig)

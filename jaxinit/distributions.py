@@ -10,11 +10,29 @@ TruncatedNormal(mean=0.0, std=0.02, low=-0.04, high=0.04)
 """
 
 from jaxinit._src.laws import (
-    Constant, DeltaOrthogonal, Dirac, Distribution, Eye, Normal, Orthogonal, Sparse, Triangular,
-    TruncatedNormal, Uniform,
+    Constant,
+    DeltaOrthogonal,
+    Dirac,
+    Distribution,
+    Eye,
+    Normal,
+    Orthogonal,
+    Sparse,
+    Triangular,
+    TruncatedNormal,
+    Uniform,
 )
 
 __all__ = [
-    "Constant", "DeltaOrthogonal", "Dirac", "Distribution", "Eye", "Normal", "Orthogonal",
-    "Sparse", "Triangular", "TruncatedNormal", "Uniform",
+    "Constant",
+    "DeltaOrthogonal",
+    "Dirac",
+    "Distribution",
+    "Eye",
+    "Normal",
+    "Orthogonal",
+    "Sparse",
+    "Triangular",
+    "TruncatedNormal",
+    "Uniform",
 ]

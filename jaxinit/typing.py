@@ -21,8 +21,18 @@ import jax
 import numpy as np
 
 __all__ = [
-    "Axes", "DistributionName", "DTypeLike", "FanMode", "Initializer", "KeyArray", "Layout",
-    "Nonlinearity", "RealLike", "Shape", "ShapeLike", "ShardingLike",
+    "Axes",
+    "DistributionName",
+    "DTypeLike",
+    "FanMode",
+    "Initializer",
+    "KeyArray",
+    "Layout",
+    "Nonlinearity",
+    "RealLike",
+    "Shape",
+    "ShapeLike",
+    "ShardingLike",
 ]
 
 #: A normalised shape: a tuple of non-negative ints.
@@ -47,8 +57,20 @@ Layout: TypeAlias = Literal["flax", "jax", "torch"]
 FanMode: TypeAlias = Literal["fan_in", "fan_out", "fan_avg", "fan_geo_avg"]
 #: The nonlinearities :func:`jaxinit.calculate_gain` knows (``torch.nn.functional`` names).
 Nonlinearity: TypeAlias = Literal[
-    "linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-    "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"]
+    "linear",
+    "identity",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "selu",
+]
 #: The laws ``variance_scaling`` draws from.
 DistributionName: TypeAlias = Literal["normal", "truncated_normal", "uniform"]
 
@@ -61,5 +83,4 @@ class Initializer(Protocol):
     ``jax.nn.initializers`` initializer satisfies this protocol).
     """
 
-    def __call__(self, key: KeyArray, shape: ShapeLike, dtype: DTypeLike = ...,
-                 /) -> jax.Array: ...
+    def __call__(self, key: KeyArray, shape: ShapeLike, dtype: DTypeLike = ..., /) -> jax.Array: ...

@@ -1,6 +1,14 @@
+"""Shared fixtures and helpers: the test key, KS p-values, the initializer zoo, fresh processes."""
+
+import os
+import subprocess
+import sys
+
 import jax
 import numpy as np
 import pytest
+
+import jaxinit
 
 # Catch accidental upcasting inside the library (as equinox's test-suite does).
 jax.config.update("jax_numpy_dtype_promotion", "strict")
@@ -14,8 +22,51 @@ def key():
     return jax.random.key(20261122)
 
 
+RANDOM = [
+    jaxinit.uniform(),
+    jaxinit.normal(),
+    jaxinit.trunc_normal(),
+    jaxinit.xavier_uniform(),
+    jaxinit.xavier_normal(),
+    jaxinit.kaiming_uniform(),
+    jaxinit.kaiming_normal(),
+    jaxinit.lecun_uniform(),
+    jaxinit.lecun_normal(),
+    jaxinit.orthogonal(),
+    jaxinit.sparse(0.3),
+    jaxinit.variance_scaling(),
+    jaxinit.delta_orthogonal(),
+    jaxinit.triangular(),
+]
+DETERMINISTIC = [jaxinit.zeros(), jaxinit.ones(), jaxinit.constant(3.0), jaxinit.eye(), jaxinit.dirac()]
+
+
+def example_shape(init):
+    """A shape every initializer of RANDOM and DETERMINISTIC accepts."""
+    return (3, 3, 4, 6) if init.name in ("delta_orthogonal", "dirac") else (24, 40)
+
+
+def run_fresh(script):
+    """Run tests/fresh/``script`` in a new Python process; it must pass and print "checked"."""
+    here = os.path.dirname(__file__)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([os.path.dirname(here), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run(
+        [sys.executable, os.path.join(here, "fresh", script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "checked" in done.stdout
+
+
 def ks_pvalue(values, law):
     from scipy import stats
+
     return stats.kstest(np.asarray(values, np.float64).ravel(), law.scipy().cdf).pvalue
 
 
@@ -28,6 +79,7 @@ def ks_pvalue_rounded(values, law):
     """
     import jax.numpy as jnp
     from scipy import stats
+
     dtype = values.dtype
     values = np.asarray(values, np.float64).ravel()  # numpy's float16 sort is not reliable
     grid, counts = np.unique(values, return_counts=True)

@@ -18,8 +18,9 @@ from jaxinit._src import initializers, laws, registry, samplers
 from jaxinit._src.fans import FanAxes
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-PUBLIC_MODULES = ["jaxinit"] + sorted(f"jaxinit.{p.stem}" for p in (ROOT / "jaxinit").glob("*.py")
-                                      if not p.stem.startswith("_"))
+PUBLIC_MODULES = ["jaxinit"] + sorted(
+    f"jaxinit.{p.stem}" for p in (ROOT / "jaxinit").glob("*.py") if not p.stem.startswith("_")
+)
 
 
 def readme_table(heading: str) -> set[str]:
@@ -35,8 +36,9 @@ def readme_table(heading: str) -> set[str]:
 def test_registry_all_and_readme_agree():
     factories = {n for n in jaxinit.__all__ if n in registry.FACTORIES or n in registry.ALIASES}
     # every top-level factory is in the registry, under its own name or as an alias of jax_nn's
-    assert set(registry.FACTORIES) - {n for n in registry.FACTORIES if n.startswith("jax_nn.")} \
-        == set(initializers.FACTORIES)
+    assert set(registry.FACTORIES) - {n for n in registry.FACTORIES if n.startswith("jax_nn.")} == set(
+        initializers.FACTORIES
+    )
     assert set(initializers.FACTORIES) | set(registry.ALIASES) - {"truncated_normal"} == factories
     for name in registry.ALIASES:
         if name in jaxinit.__all__:
@@ -82,9 +84,14 @@ def test_public_objects_report_their_public_module(module_name):
 
 
 def test_the_class_and_values_pickle_by_their_public_names():
-    for init in (jaxinit.xavier_uniform(gain=2.0, layout="torch"), jaxinit.ones(dtype="int32"),
-                 jax_nn.he_normal(in_axis=0, out_axis=1), jax_nn.orthogonal(column_axis=0),
-                 jaxinit.constant([[1, 2]]), jax_nn.zeros):
+    for init in (
+        jaxinit.xavier_uniform(gain=2.0, layout="torch"),
+        jaxinit.ones(dtype="int32"),
+        jax_nn.he_normal(in_axis=0, out_axis=1),
+        jax_nn.orthogonal(column_axis=0),
+        jaxinit.constant([[1, 2]]),
+        jax_nn.zeros,
+    ):
         assert pickle.loads(pickle.dumps(init)) == init
         assert b"_src" not in pickle.dumps(init)
     init = jaxinit.xavier_uniform(gain=2.0, layout="torch")
@@ -94,6 +101,7 @@ def test_the_class_and_values_pickle_by_their_public_names():
 
 
 # -- law families: plain data here, sampled by one sampler each ----------------------------------
+
 
 @pytest.mark.parametrize("family", laws.FAMILIES, ids=lambda f: f.__name__)
 def test_each_family_is_plain_data_with_one_sampler(family):
@@ -125,10 +133,18 @@ def test_every_family_has_exactly_one_sampler():
 
 
 def test_every_initializer_returns_a_family_with_typed_parameters():
-    cases = [(jaxinit.uniform(), (3,)), (jaxinit.trunc_normal(), (3,)), (jaxinit.triangular(), (3,)),
-             (jaxinit.xavier_normal(), (3, 4)), (jaxinit.constant(2), (3,)), (jaxinit.eye(), (3, 3)),
-             (jaxinit.dirac(), (3, 2, 2)), (jaxinit.orthogonal(), (3, 4)),
-             (jaxinit.delta_orthogonal(), (3, 3, 2, 2)), (jaxinit.sparse(0.5), (4, 4))]
+    cases = [
+        (jaxinit.uniform(), (3,)),
+        (jaxinit.trunc_normal(), (3,)),
+        (jaxinit.triangular(), (3,)),
+        (jaxinit.xavier_normal(), (3, 4)),
+        (jaxinit.constant(2), (3,)),
+        (jaxinit.eye(), (3, 3)),
+        (jaxinit.dirac(), (3, 2, 2)),
+        (jaxinit.orthogonal(), (3, 4)),
+        (jaxinit.delta_orthogonal(), (3, 3, 2, 2)),
+        (jaxinit.sparse(0.5), (4, 4)),
+    ]
     assert {type(init.distribution(shape)) for init, shape in cases} == set(laws.FAMILIES)
     law = jaxinit.trunc_normal(0.5, 2.0, -1.0, 3.0).distribution((2,))
     assert isinstance(law, distributions.TruncatedNormal)
@@ -159,10 +175,19 @@ def test_shim_signature_is_the_factorys(name):
     params = list(inspect.signature(factory).parameters.values())
     positional = [p for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
     keywords = [p for p in params if p.kind is p.KEYWORD_ONLY and p.name != "dtype"]
-    random = getattr(jaxinit, name[:-1]) not in (jaxinit.constant, jaxinit.ones, jaxinit.zeros,
-                                                jaxinit.eye, jaxinit.dirac)
-    expected = ["tensor"] + [p.name for p in positional] + (["generator"] if random else []) \
+    random = getattr(jaxinit, name[:-1]) not in (
+        jaxinit.constant,
+        jaxinit.ones,
+        jaxinit.zeros,
+        jaxinit.eye,
+        jaxinit.dirac,
+    )
+    expected = (
+        ["tensor"]
+        + [p.name for p in positional]
+        + (["generator"] if random else [])
         + [p.name for p in keywords]
+    )
     assert list(shim.parameters) == expected
     for p in positional + keywords:
         assert shim.parameters[p.name].default == p.default
@@ -183,11 +208,13 @@ def test_shim_takes_torchs_positional_order(key):
 
 # -- typing ---------------------------------------------------------------------------------------
 
+
 def test_literal_types_name_what_the_factories_accept():
     import typing as t
 
     from jaxinit import typing as jt
     from jaxinit._src import fans
+
     assert set(t.get_args(jt.Layout)) == set(fans.LAYOUTS)
     assert set(t.get_args(jt.FanMode)) == set(fans.FAN_MODES)
     assert set(t.get_args(jt.Nonlinearity)) == set(fans.NONLINEARITIES)
@@ -196,24 +223,46 @@ def test_literal_types_name_what_the_factories_accept():
 
 def test_initializers_of_every_source_satisfy_the_protocol():
     from jaxinit.typing import Initializer
-    for init in (jaxinit.xavier_uniform(), jax_nn.he_normal(), jax_nn.zeros,
-                 jax.nn.initializers.lecun_normal(), jax.nn.initializers.zeros):
+
+    for init in (
+        jaxinit.xavier_uniform(),
+        jax_nn.he_normal(),
+        jax_nn.zeros,
+        jax.nn.initializers.lecun_normal(),
+        jax.nn.initializers.zeros,
+    ):
         assert isinstance(init, Initializer)
     assert (ROOT / "jaxinit" / "py.typed").exists()
 
 
-@pytest.mark.parametrize("build, error, message", [
-    (lambda: jaxinit.Distribution("foo", low=0.0), ValueError,
-     r"`family` must be one of 'uniform', .* got 'foo'"),
-    (lambda: jaxinit.Distribution(), TypeError, r"takes the family's name .* got 0 positional"),
-    (lambda: jaxinit.Distribution("uniform", 0.0, 1.0), TypeError, r"got 3 positional"),
-    (lambda: jaxinit.Distribution("uniform", low=0.0), TypeError, r"missing 1 required .*'high'"),
-    (lambda: jaxinit.uniform().distribution((2,)).std, AttributeError,
-     r"a 'uniform' distribution has no parameter 'std'; it has \['high', 'low'\]"),
-    (lambda: inplace.uniform_(np.zeros(3), 0.0, 1.0, None, 5), TypeError,
-     r"^uniform_\(\) too many positional arguments"),
-    (lambda: inplace.sparse_(np.zeros((3, 3))), TypeError, r"^sparse_\(\) missing a required argument: 'sparsity'"),
-])
+@pytest.mark.parametrize(
+    "build, error, message",
+    [
+        (
+            lambda: jaxinit.Distribution("foo", low=0.0),
+            ValueError,
+            r"`family` must be one of 'uniform', .* got 'foo'",
+        ),
+        (lambda: jaxinit.Distribution(), TypeError, r"takes the family's name .* got 0 positional"),
+        (lambda: jaxinit.Distribution("uniform", 0.0, 1.0), TypeError, r"got 3 positional"),
+        (lambda: jaxinit.Distribution("uniform", low=0.0), TypeError, r"missing 1 required .*'high'"),
+        (
+            lambda: jaxinit.uniform().distribution((2,)).std,
+            AttributeError,
+            r"a 'uniform' distribution has no parameter 'std'; it has \['high', 'low'\]",
+        ),
+        (
+            lambda: inplace.uniform_(np.zeros(3), 0.0, 1.0, None, 5),
+            TypeError,
+            r"^uniform_\(\) too many positional arguments",
+        ),
+        (
+            lambda: inplace.sparse_(np.zeros((3, 3))),
+            TypeError,
+            r"^sparse_\(\) missing a required argument: 'sparsity'",
+        ),
+    ],
+)
 def test_bad_input_to_the_typed_api_names_what_is_wrong(build, error, message):
     with pytest.raises(error, match=message):
         build()

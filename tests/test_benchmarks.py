@@ -25,7 +25,7 @@ def test_run_measures_both_libraries_with_the_same_law(key):
         assert r["jaxinit_ms"] > 0 and r["jax_ms"] > 0
     # no temporary arrays: at most a few scalars, the same for 16 KiB and 4 MiB outputs (jax
     # 0.12's XLA keeps the key's two derived words apart, 68 bytes; earlier ones, 0)
-    temps = [r["jaxinit_temp_mib"] * 2 ** 20 for r in rows]
+    temps = [r["jaxinit_temp_mib"] * 2**20 for r in rows]
     assert max(temps) <= 256 and temps[0] == temps[1] and temps[2] == temps[3], temps
     for name, ours, theirs, _ in run.CASES:  # the compared laws have the same variance
         a = ours(key, (256, 512)).astype(jnp.float32)

@@ -8,15 +8,19 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 API = ROOT / "docs" / "api"
-DIRECTIVE = re.compile(r"^\.\. (?:auto(?:function|class|data|module)|py:(?:function|class|data|module))::"
-                       r" +([\w.]+)", re.M)
+DIRECTIVE = re.compile(
+    r"^\.\. (?:auto(?:function|class|data|module)|py:(?:function|class|data|module))::"
+    r" +([\w.]+)",
+    re.M,
+)
 CURRENT = re.compile(r"^\.\. currentmodule:: +([\w.]+)", re.M)
 
 
 def public_modules() -> list:
     """jaxinit and each of its modules whose name has no leading underscore."""
-    return ["jaxinit"] + sorted(f"jaxinit.{p.stem}" for p in (ROOT / "jaxinit").glob("*.py")
-                                if not p.stem.startswith("_"))
+    return ["jaxinit"] + sorted(
+        f"jaxinit.{p.stem}" for p in (ROOT / "jaxinit").glob("*.py") if not p.stem.startswith("_")
+    )
 
 
 def documented() -> dict:
@@ -41,8 +45,11 @@ def test_every_public_name_is_in_the_api_reference(module_name):
     names = set().union(*documented().values())
     assert module_name in names, f"docs/api/ has no page with `.. automodule:: {module_name}`"
     submodules = {m for m in public_modules() if m != module_name}
-    missing = [n for n in module.__all__
-               if f"{module_name}.{n}" not in names and f"{module_name}.{n}" not in submodules]
+    missing = [
+        n
+        for n in module.__all__
+        if f"{module_name}.{n}" not in names and f"{module_name}.{n}" not in submodules
+    ]
     assert not missing, f"{module_name}: not in docs/api/*.rst: {missing}"
 
 
@@ -61,25 +68,34 @@ def test_readme_links_work_on_a_package_index_page():
     relative = [t for t in targets if not t.startswith("https://")]
     assert not relative, relative
     for target in targets:  # files in this repository that a link names must exist
-        if m := re.match(r"https://(?:github\.com/jaxinit/jaxinit/blob|raw\.githubusercontent\.com/jaxinit/jaxinit)/main/(.+)", target):
+        if m := re.match(
+            r"https://(?:github\.com/jaxinit/jaxinit/blob|raw\.githubusercontent\.com/jaxinit/jaxinit)/main/(.+)",
+            target,
+        ):
             assert (ROOT / m.group(1)).exists(), target
 
 
 def test_supported_versions_agree_between_readme_pyproject_and_ci():
     """The README's table, pyproject.toml's metadata and the Pythons CI runs on say the same."""
     import tomllib
+
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     oldest = re.search(r"^OLDEST_PYTHON=(3\.\d+)", ci, re.M).group(1)
     newest = re.search(r"^NEWEST_PYTHON=(3\.\d+)", ci, re.M).group(1)
     assert project["requires-python"] == f">={oldest}"
-    classified = [c.rsplit(" ", 1)[1] for c in project["classifiers"]
-                  if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    classified = [
+        c.rsplit(" ", 1)[1]
+        for c in project["classifiers"]
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    ]
     assert classified == [f"3.{m}" for m in range(int(oldest[2:]), int(newest[2:]) + 1)], classified
     assert f"| Python | {oldest} | {oldest} | {newest} |" in readme
-    minimums = dict(re.fullmatch(r"([\w-]+)>=([\d.]+)", d).groups()
-                    for d in project["dependencies"] + project["optional-dependencies"]["flax"])
+    minimums = dict(
+        re.fullmatch(r"([\w-]+)>=([\d.]+)", d).groups()
+        for d in project["dependencies"] + project["optional-dependencies"]["flax"]
+    )
     assert minimums["jax"] == minimums["jaxlib"]
     assert f"| `jax`, `jaxlib` | {minimums['jax']} |" in readme
     assert f"| `flax` (optional) | {minimums['flax']} |" in readme

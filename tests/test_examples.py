@@ -30,8 +30,8 @@ def test_signal_propagation(tmp_path):
     png = tmp_path / "signal.png"
     results = load("signal_propagation").run(depth=50, out=str(png))
     assert png.stat().st_size > 10_000
-    assert results["relu", "kaiming"][-1] > 0.1       # the relu gain keeps the scale
-    assert results["relu", "xavier"][-1] < 1e-4       # without it the signal dies
+    assert results["relu", "kaiming"][-1] > 0.1  # the relu gain keeps the scale
+    assert results["relu", "xavier"][-1] < 1e-4  # without it the signal dies
     assert abs(results["linear", "orthogonal"][-1] - 1) < 0.05
 
 
@@ -63,7 +63,9 @@ def test_readme_commands_are_the_ones_ci_runs():
     readme = (root / "README.md").read_text()
     assert 'pip install -e ".[examples]" && python examples/quickstart.py\n' in readme
     assert 'pip install -e ".[test]" && pytest -n auto\n' in readme
-    assert 'pip install -e ".[docs]" && sphinx-build -W --keep-going -b html docs docs/_build/html\n' in readme
+    assert (
+        'pip install -e ".[docs]" && sphinx-build -W --keep-going -b html docs docs/_build/html\n' in readme
+    )
     commands = [line for line in readme.splitlines() if line.startswith("pip install -e")]
     prefixes = re.findall(r"^run_readme '([^']+)'$", (root / ".ci" / "run").read_text(), re.M)
     assert len(commands) == 5, commands
@@ -81,7 +83,10 @@ def test_other_frameworks():
     mlp, conv = module.equinox_demo()
     assert conv.weight.shape == (32, 16, 3, 3) and not conv.bias.any()
     params = module.haiku_demo()
-    assert float(abs(params["linear"]["w"]).max()) <= module.jaxinit.xavier_uniform().distribution((300, 10)).high
+    assert (
+        float(abs(params["linear"]["w"]).max())
+        <= module.jaxinit.xavier_uniform().distribution((300, 10)).high
+    )
 
 
 @pytest.mark.slow
@@ -100,11 +105,14 @@ def test_recipes_gpt2(capsys):
     import math
 
     import jaxinit
+
     example = load("recipes")
     results = example.run()
     out = capsys.readouterr().out
     assert "h/3/mlp/c_proj/kernel" in out and "loss at step 0: jaxinit NNX" in out
-    assert results["laws"]["h/0/attn/c_proj/kernel"] == jaxinit.normal(0.0, 0.02 / math.sqrt(2 * example.LAYERS))
+    assert results["laws"]["h/0/attn/c_proj/kernel"] == jaxinit.normal(
+        0.0, 0.02 / math.sqrt(2 * example.LAYERS)
+    )
     assert abs(results["loss"] - math.log(example.VOCAB)) < 0.1
     if "hf_loss" in results:  # transformers installed: the two agree in distribution
         assert abs(results["loss"] - results["hf_loss"]) < 0.05

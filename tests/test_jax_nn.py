@@ -16,8 +16,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-
-pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
 from jax._src.nn.initializers import _compute_fans  # jax's fan arithmetic: the reference
 from jax.nn import initializers as jnn
 from scipy import stats
@@ -26,12 +24,15 @@ import jaxinit
 from conftest import ks_pvalue_rounded
 from jaxinit import jax_nn
 
+pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
+
 JAX_NAMES = sorted(n for n in dir(jnn) if not n.startswith("_"))
 TRUNCATED_STD = 0.87962566103423978  # the constant jax's variance_scaling divides by
 KS2_SHAPE = (256, 512)  # 131072 draws on each side: a 5 % scale error gives p < 1e-12
 
 
 # -- names, signatures, kinds ------------------------------------------------------------
+
 
 def test_every_public_name_of_jax():
     assert sorted(jax_nn.__all__) == JAX_NAMES
@@ -57,24 +58,29 @@ def test_same_signature_and_kind_of_object(name):
 # -- the laws jax's code implies ----------------------------------------------------------
 
 # (scale, mode, distribution) of jax's named cases of variance_scaling
-NAMED = {"glorot_uniform": (1.0, "fan_avg", "uniform"), "glorot_normal": (1.0, "fan_avg", "truncated_normal"),
-         "lecun_uniform": (1.0, "fan_in", "uniform"), "lecun_normal": (1.0, "fan_in", "truncated_normal"),
-         "he_uniform": (2.0, "fan_in", "uniform"), "he_normal": (2.0, "fan_in", "truncated_normal")}
+NAMED = {
+    "glorot_uniform": (1.0, "fan_avg", "uniform"),
+    "glorot_normal": (1.0, "fan_avg", "truncated_normal"),
+    "lecun_uniform": (1.0, "fan_in", "uniform"),
+    "lecun_normal": (1.0, "fan_in", "truncated_normal"),
+    "he_uniform": (2.0, "fan_in", "uniform"),
+    "he_normal": (2.0, "fan_in", "truncated_normal"),
+}
 
 # (shape, axis keywords): every kind of argument jax's _compute_fans accepts
 AXIS_CASES = [
     ((3, 5), {}),
     ((3, 3, 16, 32), {}),
     ((7, 2, 5), {}),
-    ((2,), {"in_axis": [0], "out_axis": []}),                       # 1-D, explicit axes
+    ((2,), {"in_axis": [0], "out_axis": []}),  # 1-D, explicit axes
     ((4,), {"in_axis": 0, "out_axis": 0}),
-    ((), {"in_axis": [], "out_axis": []}),                          # 0-D
-    ((1000, 64), {"out_axis": 0}),                                  # Flax's embedding init: overlap
+    ((), {"in_axis": [], "out_axis": []}),  # 0-D
+    ((1000, 64), {"out_axis": 0}),  # Flax's embedding init: overlap
     ((3, 6), {"in_axis": 1, "out_axis": 1}),
-    ((3, 4), {"in_axis": [0, 0], "out_axis": 1}),                   # an axis named twice
+    ((3, 4), {"in_axis": [0, 0], "out_axis": 1}),  # an axis named twice
     ((6, 10), {"in_axis": -1, "out_axis": -2}),
     ((3, 5, 7), {"in_axis": 0, "out_axis": 1}),
-    ((2, 3, 4, 5), {"in_axis": (0, 1), "out_axis": (-2, -1)}),      # jax's multi-axis test
+    ((2, 3, 4, 5), {"in_axis": (0, 1), "out_axis": (-2, -1)}),  # jax's multi-axis test
     ((2, 3, 4, 5), {"in_axis": 0, "out_axis": (2, 3), "batch_axis": 1}),  # jax's batch-axis test
     ((2, 3, 4, 5), {"batch_axis": [0, 1]}),
     ((4, 3, 3, 8, 16), {"in_axis": -2, "out_axis": -1, "batch_axis": 0}),
@@ -85,8 +91,12 @@ AXIS_CASES = [
 def jax_variance_scaling_law(scale, mode, distribution, shape, in_axis=-2, out_axis=-1, batch_axis=()):
     """The law of jax's variance_scaling, read off jax/_src/nn/initializers.py."""
     fan_in, fan_out = _compute_fans(shape, in_axis, out_axis, batch_axis)
-    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2,
-         "fan_geo_avg": (fan_in * fan_out) ** 0.5}[mode]
+    n = {
+        "fan_in": fan_in,
+        "fan_out": fan_out,
+        "fan_avg": (fan_in + fan_out) / 2,
+        "fan_geo_avg": (fan_in * fan_out) ** 0.5,
+    }[mode]
     variance = scale / n
     if distribution == "normal":
         return stats.norm(0.0, math.sqrt(variance))
@@ -132,12 +142,22 @@ def test_plain_laws_are_jaxs(dtype):
     assert_same_law(jax_nn.normal(2.0).distribution(shape, dtype), stats.norm(0, 2.0))
     # stddev is the std before truncation; lower/upper are in units of stddev
     assert_same_law(jax_nn.truncated_normal().distribution(shape, dtype), stats.truncnorm(-2, 2, scale=0.01))
-    assert_same_law(jax_nn.truncated_normal(3.0, None, -1.0, 0.5).distribution(shape, dtype),
-                    stats.truncnorm(-1.0, 0.5, scale=3.0))
+    assert_same_law(
+        jax_nn.truncated_normal(3.0, None, -1.0, 0.5).distribution(shape, dtype),
+        stats.truncnorm(-1.0, 0.5, scale=3.0),
+    )
 
 
-@pytest.mark.parametrize("shape,axes", [((5,), {}), ((), {}), ((3, 4), {"in_axis": 2}),
-                                        ((3, 4), {"out_axis": (0, -3)}), ((3, 4), {"batch_axis": 5})])
+@pytest.mark.parametrize(
+    "shape,axes",
+    [
+        ((5,), {}),
+        ((), {}),
+        ((3, 4), {"in_axis": 2}),
+        ((3, 4), {"out_axis": (0, -3)}),
+        ((3, 4), {"batch_axis": 5}),
+    ],
+)
 def test_where_jax_cannot_compute_fans_neither_do_we(shape, axes, key):
     with pytest.raises(Exception):
         jnn.variance_scaling(1.0, "fan_in", "normal", **axes)(key, shape)
@@ -151,23 +171,42 @@ PAIRS = [  # (jax_nn initializer, the jax.nn.initializers one, shape)
     (jax_nn.uniform(3.0), jnn.uniform(3.0), KS2_SHAPE),
     (jax_nn.normal(), jnn.normal(), KS2_SHAPE),
     (jax_nn.truncated_normal(), jnn.truncated_normal(), KS2_SHAPE),
-    (jax_nn.truncated_normal(2.0, lower=-1.0, upper=3.0), jnn.truncated_normal(2.0, lower=-1.0, upper=3.0), KS2_SHAPE),
+    (
+        jax_nn.truncated_normal(2.0, lower=-1.0, upper=3.0),
+        jnn.truncated_normal(2.0, lower=-1.0, upper=3.0),
+        KS2_SHAPE,
+    ),
     (jax_nn.truncated_normal(1.0, None, 1.5, 4.0), jnn.truncated_normal(1.0, None, 1.5, 4.0), KS2_SHAPE),
     (jax_nn.glorot_uniform(), jnn.glorot_uniform(), KS2_SHAPE),
     (jax_nn.glorot_normal(), jnn.glorot_normal(), KS2_SHAPE),
     (jax_nn.he_normal(), jnn.he_normal(), KS2_SHAPE),
     (jax_nn.lecun_uniform(), jnn.lecun_uniform(), KS2_SHAPE),
-    (jax_nn.variance_scaling(2.0, "fan_avg", "truncated_normal", in_axis=0, out_axis=(1, 2)),
-     jnn.variance_scaling(2.0, "fan_avg", "truncated_normal", in_axis=0, out_axis=(1, 2)), (32, 64, 64)),
-    (jax_nn.variance_scaling(0.5, "fan_geo_avg", "normal", batch_axis=0),
-     jnn.variance_scaling(0.5, "fan_geo_avg", "normal", batch_axis=0), (4, 128, 256)),
-    (jax_nn.variance_scaling(1.0, "fan_out", "uniform"), jnn.variance_scaling(1.0, "fan_out", "uniform"), (4, 128, 256)),
-    (jax_nn.variance_scaling(1.0, "fan_in", "normal", out_axis=0),  # Flax's nn.Embed default
-     jnn.variance_scaling(1.0, "fan_in", "normal", out_axis=0), (2048, 64)),
+    (
+        jax_nn.variance_scaling(2.0, "fan_avg", "truncated_normal", in_axis=0, out_axis=(1, 2)),
+        jnn.variance_scaling(2.0, "fan_avg", "truncated_normal", in_axis=0, out_axis=(1, 2)),
+        (32, 64, 64),
+    ),
+    (
+        jax_nn.variance_scaling(0.5, "fan_geo_avg", "normal", batch_axis=0),
+        jnn.variance_scaling(0.5, "fan_geo_avg", "normal", batch_axis=0),
+        (4, 128, 256),
+    ),
+    (
+        jax_nn.variance_scaling(1.0, "fan_out", "uniform"),
+        jnn.variance_scaling(1.0, "fan_out", "uniform"),
+        (4, 128, 256),
+    ),
+    (
+        jax_nn.variance_scaling(1.0, "fan_in", "normal", out_axis=0),  # Flax's nn.Embed default
+        jnn.variance_scaling(1.0, "fan_in", "normal", out_axis=0),
+        (2048, 64),
+    ),
 ]
 
 
-@pytest.mark.parametrize("ours,theirs,shape", PAIRS, ids=lambda p: repr(p) if isinstance(p, jaxinit.Initializer) else "")
+@pytest.mark.parametrize(
+    "ours,theirs,shape", PAIRS, ids=lambda p: repr(p) if isinstance(p, jaxinit.Initializer) else ""
+)
 def test_two_sample_ks_against_jax(ours, theirs, shape):
     a = np.asarray(ours(jax.random.key(1), shape), np.float64).ravel()
     b = np.asarray(theirs(jax.random.key(2), shape), np.float64).ravel()
@@ -199,7 +238,7 @@ def _columns(w, column_axis):
 
 @pytest.mark.parametrize("shape,column_axis", ORTHOGONAL_CASES)
 def test_orthogonal_against_jax(shape, column_axis):
-    n = 2 ** 13
+    n = 2**13
     keys = jax.random.split(jax.random.key(3), n)
     ours = jax.vmap(lambda k: jax_nn.orthogonal(1.5, column_axis)(k, shape))(keys)
     theirs = jax.vmap(lambda k: jnn.orthogonal(1.5, column_axis)(k, shape))(keys)
@@ -224,10 +263,12 @@ def test_delta_orthogonal_sits_where_jax_puts_it(shape, key):
 
 def test_delta_orthogonal_against_jax():
     shape = (4, 3, 2, 3)
-    keys = jax.random.split(jax.random.key(4), 2 ** 13)
+    keys = jax.random.split(jax.random.key(4), 2**13)
     centre = tuple((k - 1) // 2 for k in shape[:-2])
-    a, b = (np.asarray(jax.vmap(lambda k: init(k, shape)[(*centre, 0, 0)])(keys))
-            for init in (jax_nn.delta_orthogonal(0.5), jnn.delta_orthogonal(0.5)))
+    a, b = (
+        np.asarray(jax.vmap(lambda k: init(k, shape)[(*centre, 0, 0)])(keys))
+        for init in (jax_nn.delta_orthogonal(0.5), jnn.delta_orthogonal(0.5))
+    )
     assert stats.ks_2samp(a, b).pvalue > 1e-4
 
 
@@ -242,10 +283,13 @@ def test_column_axis_does_not_change_delta_orthogonal(key):
 
 def test_constant_zeros_ones_are_jaxs(key):
     value = np.arange(6.0).reshape(2, 3)
-    for ours, theirs, dtype in [(jax_nn.zeros, jnn.zeros, None), (jax_nn.ones, jnn.ones, jnp.int32),
-                                (jax_nn.constant(-7), jnn.constant(-7), None),
-                                (jax_nn.constant(value), jnn.constant(value), jnp.bfloat16),
-                                (jax_nn.constant([1, 2, 3], jnp.int8), jnn.constant(np.array([1, 2, 3]), jnp.int8), None)]:
+    for ours, theirs, dtype in [
+        (jax_nn.zeros, jnn.zeros, None),
+        (jax_nn.ones, jnn.ones, jnp.int32),
+        (jax_nn.constant(-7), jnn.constant(-7), None),
+        (jax_nn.constant(value), jnn.constant(value), jnp.bfloat16),
+        (jax_nn.constant([1, 2, 3], jnp.int8), jnn.constant(np.array([1, 2, 3]), jnp.int8), None),
+    ]:
         args = (key, (4, 2, 3)) + ((dtype,) if dtype is not None else ())  # jax: None means float
         a, b = ours(*args), theirs(*args)
         assert a.dtype == b.dtype
@@ -257,16 +301,24 @@ def test_constant_zeros_ones_are_jaxs(key):
 ALL_SHAPES = [(2,), (2, 2), (2, 3), (3, 2), (2, 3, 4), (4, 3, 2), (2, 3, 4, 5)]
 FLOATS = [jnp.float16, jnp.bfloat16, jnp.float32]
 RECORDS = [  # (factory, smallest and largest rank)
-    (jax_nn.uniform, 1, 4), (jax_nn.normal, 1, 4), (jax_nn.he_normal, 2, 4), (jax_nn.he_uniform, 2, 4),
-    (jax_nn.glorot_normal, 2, 4), (jax_nn.glorot_uniform, 2, 4), (jax_nn.lecun_normal, 2, 4),
-    (jax_nn.lecun_uniform, 2, 4), (jax_nn.orthogonal, 2, 2), (jax_nn.truncated_normal, 1, 4),
+    (jax_nn.uniform, 1, 4),
+    (jax_nn.normal, 1, 4),
+    (jax_nn.he_normal, 2, 4),
+    (jax_nn.he_uniform, 2, 4),
+    (jax_nn.glorot_normal, 2, 4),
+    (jax_nn.glorot_uniform, 2, 4),
+    (jax_nn.lecun_normal, 2, 4),
+    (jax_nn.lecun_uniform, 2, 4),
+    (jax_nn.orthogonal, 2, 2),
+    (jax_nn.truncated_normal, 1, 4),
     (jax_nn.delta_orthogonal, 4, 4),
     (functools.partial(jax_nn.variance_scaling, 1, "fan_geo_avg", "normal"), 2, 4),
 ]
 
 
-@pytest.mark.parametrize("index", range(len(RECORDS)),
-                         ids=[getattr(r[0], "__name__", "variance_scaling") for r in RECORDS])
+@pytest.mark.parametrize(
+    "index", range(len(RECORDS)), ids=[getattr(r[0], "__name__", "variance_scaling") for r in RECORDS]
+)
 def test_jax_initializer_records(index):
     """jax runs every shape with every dtype, with the dtype given at the call and at
     construction. Each new (shape, dtype) costs jaxinit a compilation (structured laws, and
@@ -290,11 +342,13 @@ def test_jax_initializer_records(index):
 def test_variance_scaling_multi_and_batch_axis():
     key = jax.random.PRNGKey(0)
     shape = (2, 3, 4, 5)
-    init = jax_nn.variance_scaling(scale=1.0, mode="fan_avg", distribution="truncated_normal",
-                                   in_axis=(0, 1), out_axis=(-2, -1))
+    init = jax_nn.variance_scaling(
+        scale=1.0, mode="fan_avg", distribution="truncated_normal", in_axis=(0, 1), out_axis=(-2, -1)
+    )
     assert init(key, shape).shape == shape
-    init = jax_nn.variance_scaling(scale=1.0, mode="fan_avg", distribution="truncated_normal",
-                                   in_axis=0, out_axis=(2, 3), batch_axis=1)
+    init = jax_nn.variance_scaling(
+        scale=1.0, mode="fan_avg", distribution="truncated_normal", in_axis=0, out_axis=(2, 3), batch_axis=1
+    )
     assert init(key, shape).shape == shape
 
 
@@ -307,19 +361,32 @@ def test_variance_scaling_error_on_one_dimension():
 def test_no_accidental_upcasting():
     key = jax.random.PRNGKey(0)
     scalar = jnp.array(1.0, dtype=jnp.float32)
-    for init in (jax_nn.uniform(scalar, jnp.bfloat16), jax_nn.normal(scalar, jnp.bfloat16),
-                 jax_nn.truncated_normal(scalar, jnp.bfloat16)):
+    for init in (
+        jax_nn.uniform(scalar, jnp.bfloat16),
+        jax_nn.normal(scalar, jnp.bfloat16),
+        jax_nn.truncated_normal(scalar, jnp.bfloat16),
+    ):
         key, sub = jax.random.split(key)
         assert init(sub, (4, 4)).dtype == jnp.bfloat16
 
 
 # -- jaxinit's value semantics on jax_nn's initializers ---------------------------------------
 
-ALL = [jax_nn.zeros, jax_nn.ones, jax_nn.constant(0.5), jax_nn.constant([[1, 2]], jnp.int32),
-       jax_nn.uniform(2.0), jax_nn.normal(), jax_nn.truncated_normal(1.0, jnp.bfloat16, -1.0, 1.0),
-       jax_nn.variance_scaling(2.0, "fan_avg", "uniform", in_axis=[0], out_axis=(1, 2), batch_axis=3),
-       jax_nn.glorot_normal(), jax_nn.he_uniform(batch_axis=0), jax_nn.lecun_normal(out_axis=0),
-       jax_nn.orthogonal(0.5, column_axis=0), jax_nn.delta_orthogonal(2.0, -2)]
+ALL = [
+    jax_nn.zeros,
+    jax_nn.ones,
+    jax_nn.constant(0.5),
+    jax_nn.constant([[1, 2]], jnp.int32),
+    jax_nn.uniform(2.0),
+    jax_nn.normal(),
+    jax_nn.truncated_normal(1.0, jnp.bfloat16, -1.0, 1.0),
+    jax_nn.variance_scaling(2.0, "fan_avg", "uniform", in_axis=[0], out_axis=(1, 2), batch_axis=3),
+    jax_nn.glorot_normal(),
+    jax_nn.he_uniform(batch_axis=0),
+    jax_nn.lecun_normal(out_axis=0),
+    jax_nn.orthogonal(0.5, column_axis=0),
+    jax_nn.delta_orthogonal(2.0, -2),
+]
 
 
 @pytest.mark.parametrize("init", ALL, ids=repr)
@@ -343,7 +410,11 @@ def test_get_builds_jax_nn_names():
 
 
 def test_sampling_needs_no_temporaries(key):
-    for init in (jax_nn.he_normal(), jax_nn.uniform(), jax_nn.variance_scaling(1.0, "fan_in", "normal", out_axis=0)):
+    for init in (
+        jax_nn.he_normal(),
+        jax_nn.uniform(),
+        jax_nn.variance_scaling(1.0, "fan_in", "normal", out_axis=0),
+    ):
         compiled = jax.jit(lambda k: init(k, (1024, 1024))).lower(key).compile()
         assert compiled.memory_analysis().temp_size_in_bytes <= 0.1 * 1024 * 1024 * 4
 
@@ -370,13 +441,17 @@ def test_one_import_line_moves_a_flax_model_over(key):
         class Net(nn.Module):
             @nn.compact
             def __call__(self, tokens):
-                x = nn.Embed(50, 8, embedding_init=initializers.variance_scaling(
-                    1.0, "fan_in", "normal", out_axis=0))(tokens)
-                x = nn.Conv(8, (4,), kernel_init=initializers.delta_orthogonal(),
-                            bias_init=initializers.zeros)(x)
-                x = nn.Dense(16, kernel_init=initializers.he_normal(),
-                             bias_init=initializers.constant(0.1))(x)
+                x = nn.Embed(
+                    50, 8, embedding_init=initializers.variance_scaling(1.0, "fan_in", "normal", out_axis=0)
+                )(tokens)
+                x = nn.Conv(
+                    8, (4,), kernel_init=initializers.delta_orthogonal(), bias_init=initializers.zeros
+                )(x)
+                x = nn.Dense(16, kernel_init=initializers.he_normal(), bias_init=initializers.constant(0.1))(
+                    x
+                )
                 return nn.Dense(4, kernel_init=initializers.orthogonal(), bias_init=initializers.ones)(x)
+
         return Net()
 
     tokens = jnp.arange(12).reshape(2, 6)

@@ -14,18 +14,28 @@ from conftest import KS_SAMPLES, ks_pvalue, ks_pvalue_rounded
 SQRT3 = math.sqrt(3.0)
 
 ELEMENTWISE = [
-    jaxinit.uniform(), jaxinit.uniform(-3.0, 0.5), jaxinit.normal(), jaxinit.normal(1.5, 0.2),
-    jaxinit.trunc_normal(), jaxinit.trunc_normal(0.3, 0.7, -0.5, 1.0),
-    jaxinit.trunc_normal(a=5.0, b=6.0), jaxinit.trunc_normal(a=-10.0, b=-9.0),
-    jaxinit.trunc_normal(a=-40.0, b=-39.5), jaxinit.trunc_normal(a=0.0, b=30.0),
-    jaxinit.xavier_uniform(), jaxinit.xavier_normal(gain=2.0),
-    jaxinit.kaiming_uniform(), jaxinit.kaiming_normal(mode="fan_out", nonlinearity="relu"),
-    jaxinit.kaiming_uniform(a=math.sqrt(5), layout="torch"), jaxinit.lecun_uniform(),
+    jaxinit.uniform(),
+    jaxinit.uniform(-3.0, 0.5),
+    jaxinit.normal(),
+    jaxinit.normal(1.5, 0.2),
+    jaxinit.trunc_normal(),
+    jaxinit.trunc_normal(0.3, 0.7, -0.5, 1.0),
+    jaxinit.trunc_normal(a=5.0, b=6.0),
+    jaxinit.trunc_normal(a=-10.0, b=-9.0),
+    jaxinit.trunc_normal(a=-40.0, b=-39.5),
+    jaxinit.trunc_normal(a=0.0, b=30.0),
+    jaxinit.xavier_uniform(),
+    jaxinit.xavier_normal(gain=2.0),
+    jaxinit.kaiming_uniform(),
+    jaxinit.kaiming_normal(mode="fan_out", nonlinearity="relu"),
+    jaxinit.kaiming_uniform(a=math.sqrt(5), layout="torch"),
+    jaxinit.lecun_uniform(),
     jaxinit.lecun_normal(layout="torch"),
     jaxinit.variance_scaling(2.0, "fan_avg", "truncated_normal"),
     jaxinit.variance_scaling(0.5, "fan_geo_avg", "uniform"),
     jaxinit.variance_scaling(1.0, "fan_out", "normal"),
-    jaxinit.triangular(), jaxinit.triangular(-0.25, 1.75),
+    jaxinit.triangular(),
+    jaxinit.triangular(-0.25, 1.75),
 ]
 SHAPES = [KS_SAMPLES, (8, 128, 128)]
 
@@ -104,26 +114,33 @@ def test_trunc_normal_traced_bounds_use_every_regime(key):
 
 # -- exact arithmetic -------------------------------------------------------------------
 
+
 def test_fan_based_laws_exact():
     shape = (3, 3, 16, 32)  # fan_in = 144, fan_out = 288
     fi, fo = 144, 288
     d = jaxinit.xavier_uniform(gain=0.5).distribution(shape)
-    assert (d.family, d.high, d.low) == ("uniform", SQRT3 * 0.5 * math.sqrt(2.0 / (fi + fo)),
-                                         -SQRT3 * 0.5 * math.sqrt(2.0 / (fi + fo)))
+    assert (d.family, d.high, d.low) == (
+        "uniform",
+        SQRT3 * 0.5 * math.sqrt(2.0 / (fi + fo)),
+        -SQRT3 * 0.5 * math.sqrt(2.0 / (fi + fo)),
+    )
     assert jaxinit.xavier_normal().distribution(shape).std == math.sqrt(2.0 / (fi + fo))
-    gain = math.sqrt(2.0 / (1 + 0.0 ** 2))  # a=0 is the slope handed to leaky_relu, as torch
+    gain = math.sqrt(2.0 / (1 + 0.0**2))  # a=0 is the slope handed to leaky_relu, as torch
     assert jaxinit.kaiming_uniform().distribution(shape).high == SQRT3 * (gain / math.sqrt(fi))
-    assert jaxinit.kaiming_normal(mode="fan_out", nonlinearity="tanh").distribution(shape).std == \
-        (5.0 / 3.0) / math.sqrt(fo)
+    assert jaxinit.kaiming_normal(mode="fan_out", nonlinearity="tanh").distribution(shape).std == (
+        5.0 / 3.0
+    ) / math.sqrt(fo)
     assert jaxinit.lecun_uniform().distribution(shape).high == math.sqrt(3.0 / fi)
     assert jaxinit.lecun_normal().distribution(shape).std == math.sqrt(1.0 / fi)
     # PyTorch's default Linear/Conv weight: kaiming_uniform(a=sqrt(5)) == U(+-1/sqrt(fan_in))
-    assert jaxinit.kaiming_uniform(a=math.sqrt(5)).distribution(shape).high == \
-        pytest.approx(1 / math.sqrt(fi), rel=1e-15)
+    assert jaxinit.kaiming_uniform(a=math.sqrt(5)).distribution(shape).high == pytest.approx(
+        1 / math.sqrt(fi), rel=1e-15
+    )
 
 
-@pytest.mark.parametrize("mode,n", [("fan_in", 144), ("fan_out", 288), ("fan_avg", 216),
-                                    ("fan_geo_avg", math.sqrt(144 * 288))])
+@pytest.mark.parametrize(
+    "mode,n", [("fan_in", 144), ("fan_out", 288), ("fan_avg", 216), ("fan_geo_avg", math.sqrt(144 * 288))]
+)
 @pytest.mark.slow  # a parity check against Flax's convolutions / jax's own fan code
 def test_variance_scaling_matches_jax_law(mode, n, key):
     shape = (3, 3, 16, 32)
@@ -145,8 +162,11 @@ def test_jax_default_lecun_normal_is_truncated_ours_is_not(key):
     theirs = jax.nn.initializers.lecun_normal()(key, KS_SAMPLES)
     assert ours.family == "normal"
     assert ks_pvalue(theirs, ours) < 1e-4
-    assert float(jnp.abs(theirs).max()) <= 2 * float(jaxinit.variance_scaling(
-        1.0, "fan_in", "truncated_normal").distribution(KS_SAMPLES).std) + 1e-6
+    assert (
+        float(jnp.abs(theirs).max())
+        <= 2 * float(jaxinit.variance_scaling(1.0, "fan_in", "truncated_normal").distribution(KS_SAMPLES).std)
+        + 1e-6
+    )
 
 
 def test_distribution_scipy_laws():

@@ -34,14 +34,24 @@ def free_port() -> int:
 
 def run_processes(tmp_path) -> list:
     env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "JAX_PLATFORMS")}
-    env.update(JAX_PLATFORMS="cpu", PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
-               XLA_FLAGS=f"--xla_force_host_platform_device_count={load_worker().LOCAL_DEVICES}")
+    env.update(
+        JAX_PLATFORMS="cpu",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        XLA_FLAGS=f"--xla_force_host_platform_device_count={load_worker().LOCAL_DEVICES}",
+    )
     port = free_port()
     outs = [tmp_path / f"process{i}.pkl" for i in range(PROCESSES)]
     logs = [open(tmp_path / f"process{i}.log", "w+") for i in range(PROCESSES)]
-    procs = [subprocess.Popen([sys.executable, str(WORKER), str(i), str(PROCESSES), str(port), str(out)],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-             for i, (out, log) in enumerate(zip(outs, logs))]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), str(i), str(PROCESSES), str(port), str(out)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        for i, (out, log) in enumerate(zip(outs, logs))
+    ]
     try:
         codes = [p.wait(timeout=420) for p in procs]
     finally:
@@ -68,12 +78,13 @@ def test_two_processes_hold_their_shards_of_the_unsharded_values(tmp_path):
     assert [h["process_index"] for h in held] == list(range(PROCESSES))
 
     key = jax.random.key(0)
-    expected = {name: np.asarray(init(key, shape, jnp.dtype(dtype)))
-                for name, init, shape, dtype, _ in worker.cases()}
+    expected = {
+        name: np.asarray(init(key, shape, jnp.dtype(dtype))) for name, init, shape, dtype, _ in worker.cases()
+    }
     model = worker.nnx_model(partitioned=False)
     expected["nnx"] = {"kernel": np.asarray(model.kernel[...]), "bias": np.asarray(model.bias[...])}
 
-    for (name, variant) in held[0]["draws"]:
+    for name, variant in held[0]["draws"]:
         full = expected[name][variant] if name == "nnx" else expected[name]
         covered = np.zeros(full.shape, int)
         for process in held:
@@ -94,9 +105,12 @@ def test_two_processes_hold_their_shards_of_the_unsharded_values(tmp_path):
 def test_importing_jaxinit_does_not_start_jax():
     """jax.distributed.initialize must come before JAX's backend starts; a program imports
     jaxinit at the top, before it calls initialize, so the import must not start it."""
-    code = ("import jaxinit, jaxinit.inplace, jaxinit.torch_defaults\n"
-            "from jax._src import xla_bridge\n"
-            "assert not xla_bridge.backends_are_initialized(), 'importing jaxinit started JAX'\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
+    code = (
+        "import jaxinit, jaxinit.inplace, jaxinit.torch_defaults\n"
+        "from jax._src import xla_bridge\n"
+        "assert not xla_bridge.backends_are_initialized(), 'importing jaxinit started JAX'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-3000:]

@@ -18,11 +18,10 @@ from flax import nnx
 from scipy import stats
 
 import jaxinit
-from jaxinit import inplace as init
-from jaxinit import jax_nn
-
+from jaxinit import inplace as init, jax_nn
 
 # -- top-level names ------------------------------------------------------------------------
+
 
 def test_jax_only_names_are_jaxs(key):
     for name in ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal"):
@@ -48,18 +47,21 @@ def test_top_level_variance_scaling_takes_what_jax_takes():
     assert vs(1.0, "fan_in", "normal", in_axis=[0], out_axis=[]).distribution((4,)).std == 0.5
     assert vs(1.0, "fan_in", "normal", out_axis=0).distribution((1000, 16)).std == 0.25
     # an axis named twice counts twice, as in jax: in 4, out 6, receptive 12 / 24
-    assert vs(1.0, "fan_avg", "uniform", in_axis=(0, 0), out_axis=1).distribution((2, 6)).high \
-        == math.sqrt(3 / ((2 + 3) / 2))
+    assert vs(1.0, "fan_avg", "uniform", in_axis=(0, 0), out_axis=1).distribution((2, 6)).high == math.sqrt(
+        3 / ((2 + 3) / 2)
+    )
     with pytest.raises(ValueError, match=r"need explicit axes"):
         vs()(jax.random.key(0), (5,))
 
 
 # -- constant with arrays, eye with a gain ------------------------------------------------------
 
+
 def test_constant_broadcasts_arrays_and_lists(key):
     np.testing.assert_array_equal(jaxinit.constant([1.0, 2.0, 3.0])(key, (2, 3)), [[1, 2, 3]] * 2)
-    np.testing.assert_array_equal(jaxinit.constant(np.array([[1], [2]]))(key, (2, 3), jnp.int8),
-                                  [[1] * 3, [2] * 3])
+    np.testing.assert_array_equal(
+        jaxinit.constant(np.array([[1], [2]]))(key, (2, 3), jnp.int8), [[1] * 3, [2] * 3]
+    )
     np.testing.assert_array_equal(jaxinit.constant(jnp.arange(3.0))(key, (3,), jnp.bfloat16), [0, 1, 2])
     assert jaxinit.constant([1, 2]) == jaxinit.constant(np.array([1.0, 2.0]))
     assert hash(jaxinit.constant([1, 2])) == hash(jaxinit.constant((1, 2)))
@@ -71,8 +73,11 @@ def test_constant_broadcasts_arrays_and_lists(key):
 def test_constant_array_errors(key):
     with pytest.raises(ValueError, match=r"`val` of shape \(2,\) does not broadcast to shape \(2, 3\)"):
         jaxinit.constant([1.0, 2.0])(key, (2, 3))
-    with pytest.raises(ValueError, match=r"`val` entry \(0,\) \(0.5\) of \(0.5, 1.0\) cannot be represented "
-                                         r"exactly in int32 \(it would become 0\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"`val` entry \(0,\) \(0.5\) of \(0.5, 1.0\) cannot be represented "
+        r"exactly in int32 \(it would become 0\)",
+    ):
         jaxinit.constant([0.5, 1.0])(key, (2,), jnp.int32)
     with pytest.raises(ValueError, match=r"`val` must be finite"):
         jaxinit.constant([1.0, np.nan])
@@ -102,8 +107,15 @@ KERNELS = [(4,), (2, 3), (2, 3, 4)]  # even and odd sizes, 1-3 spatial dims
 @pytest.mark.parametrize("kernel,groups", [((4,), 1), ((2, 3), 2), ((2, 3, 4), 1)], ids=str)
 def test_dirac_is_the_identity_of_a_flax_same_conv(kernel, groups, key):
     import flax.linen as nn
-    conv = nn.Conv(4, kernel, padding="SAME", use_bias=False, feature_group_count=groups,
-                   kernel_init=jaxinit.dirac(groups))
+
+    conv = nn.Conv(
+        4,
+        kernel,
+        padding="SAME",
+        use_bias=False,
+        feature_group_count=groups,
+        kernel_init=jaxinit.dirac(groups),
+    )
     x = jax.random.normal(key, (2, *(5 for _ in kernel), 4))
     np.testing.assert_allclose(conv.apply(conv.init(key, x), x), x, atol=1e-6)
 
@@ -114,6 +126,7 @@ def test_delta_orthogonal_conv_applies_its_matrix_everywhere(kernel, key):
     """With Flax's SAME padding the output at every position is the input there times the
     centre matrix: jax's placement, for even kernels too, and jax's own initializer agrees."""
     import flax.linen as nn
+
     x = jax.random.normal(key, (2, *(5 for _ in kernel), 3))
     inits = [jaxinit.delta_orthogonal(1.5), jax_nn.delta_orthogonal(1.5)]
     if len(kernel) == 2:
@@ -148,6 +161,7 @@ def test_dirac_in_torch_layout_is_torchs(shape, groups, key):
 
 # -- the shim follows the array ---------------------------------------------------------------
 
+
 def test_shim_defaults_to_torchs_layout_for_arrays_and_flaxs_for_variables(key):
     """The issue's example: torch's nn.Linear(1024, 512) weight law, U(+-1/sqrt(1024))."""
     w = np.empty((512, 1024), np.float32)
@@ -173,7 +187,10 @@ def test_the_rule_is_documented():
     for name in ("kaiming_uniform_", "xavier_normal_", "orthogonal_", "dirac_"):
         assert "The layout follows the array" in getattr(init, name).__doc__
     # help() shows the formula, not only a pointer to the factory
-    assert r"\text{bound} = \text{gain} \times \sqrt{\frac{3}{\text{fan\_mode}}}" in init.kaiming_uniform_.__doc__
+    assert (
+        r"\text{bound} = \text{gain} \times \sqrt{\frac{3}{\text{fan\_mode}}}"
+        in init.kaiming_uniform_.__doc__
+    )
 
 
 SHIM_CASES = [

@@ -40,7 +40,7 @@ def blocks(text):
     out = []
     for match in re.finditer(r"^```python\n(.*?)^```", text, flags=re.S | re.M):
         line = text.count("\n", 0, match.start()) + 2  # the block's first code line
-        before = text[:match.start()].rstrip().splitlines()
+        before = text[: match.start()].rstrip().splitlines()
         skip = SKIP.fullmatch(before[-1].strip()) if before else None
         out.append((line, match.group(1), skip.group(1) if skip else None))
     return out
@@ -65,8 +65,10 @@ def run_script(code, first_line):
             exec(compile(ast.Module([stmt], []), "README.md", "exec"), namespace)
             continue
         if not isinstance(stmt, ast.Expr):
-            raise AssertionError(f"README.md line {stmt.end_lineno}: `# ->` follows an expression "
-                                 f"whose value or printed output it shows, not a {type(stmt).__name__}")
+            raise AssertionError(
+                f"README.md line {stmt.end_lineno}: `# ->` follows an expression "
+                f"whose value or printed output it shows, not a {type(stmt).__name__}"
+            )
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
             value = eval(compile(ast.Expression(stmt.value), "README.md", "eval"), namespace)
@@ -75,8 +77,9 @@ def run_script(code, first_line):
 
 
 def run_doctest(code, first_line):
-    test = doctest.DocTestParser().get_doctest(code, {}, f"README.md:{first_line}", str(README),
-                                               first_line - 1)
+    test = doctest.DocTestParser().get_doctest(
+        code, {}, f"README.md:{first_line}", str(README), first_line - 1
+    )
     report = io.StringIO()
     result = doctest.DocTestRunner(optionflags=FLAGS).run(test, out=report.write)
     assert result.failed == 0, report.getvalue()
@@ -91,7 +94,9 @@ def test_the_readme_has_blocks_and_few_are_skipped():
 
 
 def test_blocks_are_found_with_their_marks():
-    text = "a\n```python\nx = 1\n```\n<!-- not-run: needs a GPU -->\n```python\ny = 2\n```\n```bash\nls\n```\n"
+    text = (
+        "a\n```python\nx = 1\n```\n<!-- not-run: needs a GPU -->\n```python\ny = 2\n```\n```bash\nls\n```\n"
+    )
     assert blocks(text) == [(3, "x = 1\n", None), (7, "y = 2\n", "needs a GPU")]
 
 
@@ -116,8 +121,9 @@ def test_readme_block(line, code, skip):
         env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "tests"), env.get("PYTHONPATH")]))
         runner = f"import test_readme; test_readme.run_script({code!r}, {line})"
-        result = subprocess.run([sys.executable, "-c", runner], cwd=ROOT, env=env,
-                                capture_output=True, text=True, timeout=600)
+        result = subprocess.run(
+            [sys.executable, "-c", runner], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+        )
         assert result.returncode == 0, result.stderr[-4000:]
     else:
         with jax.numpy_dtype_promotion("standard"):  # README code runs as users run it

@@ -1,5 +1,9 @@
 """jaxinit.reinit: whole trees (concrete or abstract) drawn together, bit for bit as leaf by leaf."""
 
+import math
+import re
+
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -18,10 +22,19 @@ LAYERS = 3
 def model_shapes(layers=LAYERS):
     shapes = {"embed": (96, 32)}
     for i in range(layers):
-        shapes.update({f"h{i}/attn/kernel": (32, 96), f"h{i}/attn/bias": (96,),
-                       f"h{i}/mlp/kernel": (32, 128), f"h{i}/mlp/bias": (128,),
-                       f"h{i}/out/kernel": (128, 32), f"h{i}/ln/scale": (32,), f"h{i}/ln/bias": (32,),
-                       f"h{i}/conv/kernel": (3, 3, 8, 8), f"h{i}/big/kernel": (300, 300)})
+        shapes.update(
+            {
+                f"h{i}/attn/kernel": (32, 96),
+                f"h{i}/attn/bias": (96,),
+                f"h{i}/mlp/kernel": (32, 128),
+                f"h{i}/mlp/bias": (128,),
+                f"h{i}/out/kernel": (128, 32),
+                f"h{i}/ln/scale": (32,),
+                f"h{i}/ln/bias": (32,),
+                f"h{i}/conv/kernel": (3, 3, 8, 8),
+                f"h{i}/big/kernel": (300, 300),
+            }
+        )
     return shapes
 
 
@@ -75,8 +88,9 @@ def test_whole_tree_float64_equals_leaf_by_leaf():
         tree = {p: jax.ShapeDtypeStruct(s, jnp.float64) for p, s in model_shapes().items()}
         rules = mixed_rules()
         assert_same_bits(jaxinit.reinit(tree, KEY, rules), leaf_by_leaf(tree, KEY, rules))
-        assert_same_bits(jax.jit(lambda k: jaxinit.reinit(tree, k, rules))(KEY),
-                         leaf_by_leaf(tree, KEY, rules))
+        assert_same_bits(
+            jax.jit(lambda k: jaxinit.reinit(tree, k, rules))(KEY), leaf_by_leaf(tree, KEY, rules)
+        )
 
 
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.bfloat16])
@@ -103,9 +117,11 @@ def test_every_tier_gives_the_same_bits(monkeypatch):
     assert_same_bits(jaxinit.reinit(tree, KEY, rules), want)
 
 
-@pytest.mark.parametrize("make_key", [lambda: jax.random.key(3), lambda: jax.random.PRNGKey(3),
-                                      lambda: jax.random.key(3, impl="rbg")],
-                         ids=["threefry", "raw uint32", "rbg"])
+@pytest.mark.parametrize(
+    "make_key",
+    [lambda: jax.random.key(3), lambda: jax.random.PRNGKey(3), lambda: jax.random.key(3, impl="rbg")],
+    ids=["threefry", "raw uint32", "rbg"],
+)
 def test_every_key_kind(make_key):
     key = make_key()
     tree = {p: jax.ShapeDtypeStruct(s, jnp.float32) for p, s in model_shapes(2).items()}
@@ -133,21 +149,26 @@ def test_traced_hyperparameter_is_drawn_alone():
 
     got = jax.vmap(draw)(jnp.array([0.5, 2.0]))
     for i, std in enumerate([0.5, 2.0]):
-        assert_same_bits({p: x[i] for p, x in got.items()},
-                         leaf_by_leaf(tree, KEY, [("*", jaxinit.normal(0.0, std))]))
+        assert_same_bits(
+            {p: x[i] for p, x in got.items()}, leaf_by_leaf(tree, KEY, [("*", jaxinit.normal(0.0, std))])
+        )
 
 
 def test_concrete_and_abstract_leaves_mix():
     shapes = model_shapes(2)
-    tree = {p: (jnp.zeros(s) if i % 2 else jax.ShapeDtypeStruct(s, jnp.float32))
-            for i, (p, s) in enumerate(shapes.items())}
+    tree = {
+        p: (jnp.zeros(s) if i % 2 else jax.ShapeDtypeStruct(s, jnp.float32))
+        for i, (p, s) in enumerate(shapes.items())
+    }
     rules = [("*", jaxinit.uniform(-1.0, 1.0))]
     assert_same_bits(jaxinit.reinit(tree, KEY, rules), leaf_by_leaf(tree, KEY, rules))
 
 
 def test_unmatched_abstract_leaf_is_an_error():
-    tree = {"kernel": jax.ShapeDtypeStruct((3, 4), jnp.float32),
-            "bias": jax.ShapeDtypeStruct((4,), jnp.float32)}
+    tree = {
+        "kernel": jax.ShapeDtypeStruct((3, 4), jnp.float32),
+        "bias": jax.ShapeDtypeStruct((4,), jnp.float32),
+    }
     with pytest.raises(ValueError, match="abstract leaves .* 'bias'"):
         jaxinit.reinit(tree, KEY, {"kernel": jaxinit.ones()})
     with pytest.raises(ValueError, match="abstract leaves .* 'bias'"):
@@ -192,7 +213,9 @@ def test_flax_nnx_abstract_model():
         name = jaxinit._src.tree.path_str(path)
         init = rules["*kernel*"] if "kernel" in name else rules["*bias*"]
         reference[name] = init(jaxinit.path_key(KEY, name), leaf.shape, leaf.dtype)
-    got = {jaxinit._src.tree.path_str(p): x for p, x in jax.tree_util.tree_flatten_with_path(nnx.state(model))[0]}
+    got = {
+        jaxinit._src.tree.path_str(p): x for p, x in jax.tree_util.tree_flatten_with_path(nnx.state(model))[0]
+    }
     assert_same_bits(got, reference)
 
 
@@ -203,7 +226,8 @@ def test_equinox_abstract_model():
     new = jaxinit.reinit(abstract, KEY, rules)
     assert all(isinstance(layer.weight, jax.Array) for layer in new)
     np.testing.assert_array_equal(
-        new[1].weight, jaxinit.kaiming_uniform()(jaxinit.path_key(KEY, "1/weight"), (8, 8)))
+        new[1].weight, jaxinit.kaiming_uniform()(jaxinit.path_key(KEY, "1/weight"), (8, 8))
+    )
 
 
 def test_reset_parameters_of_an_abstract_model_equals_the_concrete_one():
@@ -214,8 +238,10 @@ def test_reset_parameters_of_an_abstract_model_equals_the_concrete_one():
 
     concrete = jaxinit.torch_defaults.reset_parameters(build(), KEY)
     abstract = jaxinit.torch_defaults.reset_parameters(nnx.eval_shape(build), KEY)
-    for (_, a), (_, b) in zip(jax.tree_util.tree_flatten_with_path(nnx.state(concrete))[0],
-                              jax.tree_util.tree_flatten_with_path(nnx.state(abstract))[0]):
+    for (_, a), (_, b) in zip(
+        jax.tree_util.tree_flatten_with_path(nnx.state(concrete))[0],
+        jax.tree_util.tree_flatten_with_path(nnx.state(abstract))[0],
+    ):
         np.testing.assert_array_equal(a, b)
 
 
@@ -243,3 +269,96 @@ def test_eager_compiles_no_program_per_layer():
 
     first = programs_after(2)
     assert programs_after(6) == first
+
+
+# -- rules over Flax, NNX and Equinox trees (the framework suite: slow) ----------------
+
+
+class MLP(nn.Module):
+    @nn.compact
+    def __call__(self, x):
+        x = nn.relu(nn.Dense(64)(x))
+        return nn.Dense(10)(x)
+
+
+@pytest.mark.slow
+def test_reinit_flax_params(key):
+    params = MLP().init(key, jnp.ones((1, 32)))
+    new = jaxinit.reinit(
+        params, jax.random.key(1), {"*kernel": jaxinit.xavier_uniform(), "*bias": jaxinit.constant(0.5)}
+    )
+    assert (new["params"]["Dense_1"]["bias"] == 0.5).all()
+    k = new["params"]["Dense_0"]["kernel"]
+    path = "params/Dense_0/kernel"
+    np.testing.assert_array_equal(
+        np.asarray(k),
+        np.asarray(jaxinit.xavier_uniform()(jaxinit.path_key(jax.random.key(1), path), (32, 64))),
+    )
+    # leaves no rule matches are untouched; the first matching rule wins
+    partial = jaxinit.reinit(params, key, [(re.compile("Dense_1/"), jaxinit.zeros()), ("*", jaxinit.ones())])
+    assert not partial["params"]["Dense_1"]["kernel"].any()
+    assert (partial["params"]["Dense_0"]["kernel"] == 1).all()
+
+
+@pytest.mark.slow
+def test_reinit_keys_are_per_path_and_stable(key):
+    small = {"a": jnp.zeros((8, 8)), "b": jnp.zeros((8, 8))}
+    big = {**small, "c": jnp.zeros((8, 8)), "aa": jnp.zeros((8, 8))}
+    rules = {"*": jaxinit.normal()}
+    s, b = jaxinit.reinit(small, key, rules), jaxinit.reinit(big, key, rules)
+    np.testing.assert_array_equal(np.asarray(s["a"]), np.asarray(b["a"]))
+    np.testing.assert_array_equal(np.asarray(s["b"]), np.asarray(b["b"]))
+    values = [np.asarray(v) for v in b.values()]
+    assert all(not np.array_equal(x, y) for i, x in enumerate(values) for y in values[i + 1 :])
+
+
+@pytest.mark.slow
+def test_reinit_predicates_and_non_array_leaves(key):
+    tree = {"w": jnp.zeros((3, 3)), "name": "layer", "n": 3, "f": jnp.tanh}
+    new = jaxinit.reinit(tree, key, {lambda path, leaf: leaf.ndim == 2: jaxinit.eye()})
+    assert (new["w"] == jnp.eye(3)).all() and new["name"] == "layer" and new["f"] is jnp.tanh
+
+
+@pytest.mark.slow
+def test_reinit_unmatched_rule(key):
+    tree = {"dense": {"kernel": jnp.zeros((2, 2))}}
+    with pytest.raises(
+        ValueError, match=r"reinit rules matched no array leaf: \['\*kernal'\]; the paths are: dense/kernel"
+    ):
+        jaxinit.reinit(tree, key, {"*kernal": jaxinit.zeros()})
+    out = jaxinit.reinit(tree, key, {"*kernal": jaxinit.zeros()}, strict=False)
+    assert out["dense"]["kernel"] is tree["dense"]["kernel"]
+    with pytest.raises(TypeError, match="a rule's pattern must be a glob string"):
+        jaxinit.reinit(tree, key, {3: jaxinit.zeros()})
+
+
+@pytest.mark.slow
+def test_reinit_nnx_state(key):
+    from flax import nnx
+
+    model = nnx.Linear(4, 5, rngs=nnx.Rngs(0))
+    graphdef, state = nnx.split(model)
+    state = jaxinit.reinit(state, key, {"*kernel*": jaxinit.orthogonal(), "*bias*": jaxinit.ones()})
+    model = nnx.merge(graphdef, state)
+    assert (model.bias[...] == 1).all()
+    w = np.asarray(model.kernel[...])
+    np.testing.assert_allclose(w @ w.T, np.eye(4), atol=1e-5)
+
+
+@pytest.mark.slow
+def test_reinit_equinox_module(key):
+    eqx = pytest.importorskip("equinox")
+    mlp = eqx.nn.MLP(16, 4, width_size=32, depth=2, key=key)
+    new = jaxinit.reinit(
+        mlp,
+        jax.random.key(2),
+        {"*weight": jaxinit.kaiming_uniform(nonlinearity="relu", layout="torch"), "*bias": jaxinit.zeros()},
+    )
+    w = new.layers[0].weight  # (out, in) = (32, 16): torch layout
+    bound = jaxinit.kaiming_uniform(nonlinearity="relu", layout="torch").distribution(w.shape).high
+    assert bound == math.sqrt(3) * math.sqrt(2) / math.sqrt(16)
+    assert float(jnp.abs(w).max()) <= bound and not new.layers[1].bias.any()
+    assert new(jnp.ones(16)).shape == (4,)
+    conv = eqx.nn.Conv2d(3, 8, 3, key=key)
+    conv = jaxinit.reinit(conv, key, {"*weight": jaxinit.dirac(layout="torch")}, strict=True)
+    assert float(conv.weight.sum()) == 3

@@ -20,11 +20,15 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 @pytest.mark.slow  # a subprocess suite
 def test_sharded_suite_on_eight_virtual_devices():
     """tests/sharded/ needs 8 devices, which must be set before JAX starts: a fresh process."""
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8",
-               JAX_PLATFORMS="cpu")
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
-         "tests/sharded"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", "tests/sharded"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
     assert " passed" in result.stdout and "skipped" not in result.stdout, result.stdout[-2000:]
 
@@ -44,4 +48,3 @@ def test_single_device_sharding(key):
     x = jaxinit.normal()(key, (4, 4), out_sharding=sharding)
     assert x.sharding.is_equivalent_to(sharding, 2)
     assert (x == jaxinit.normal()(key, (4, 4))).all()
-

@@ -30,9 +30,17 @@ def _torch_dirac(shape, groups):
     return w
 
 
-@pytest.mark.parametrize("torch_shape,groups", [((4, 4, 3), 1), ((6, 3, 3, 3), 1), ((8, 4, 3, 5), 2),
-                                                 ((6, 2, 3, 3, 3), 3), ((3, 16, 5, 5), 1),
-                                                 ((3, 24, 5, 5), 3)])
+@pytest.mark.parametrize(
+    "torch_shape,groups",
+    [
+        ((4, 4, 3), 1),
+        ((6, 3, 3, 3), 1),
+        ((8, 4, 3, 5), 2),
+        ((6, 2, 3, 3, 3), 3),
+        ((3, 16, 5, 5), 1),
+        ((3, 24, 5, 5), 3),
+    ],
+)
 def test_dirac_matches_definition_in_both_layouts(torch_shape, groups, key):
     ref = _torch_dirac(torch_shape, groups)
     torch_w = jaxinit.dirac(groups, layout="torch")(key, torch_shape)
@@ -48,9 +56,16 @@ def test_dirac_matches_definition_in_both_layouts(torch_shape, groups, key):
 @pytest.mark.parametrize("groups", [1, 2])
 def test_dirac_conv_is_identity_in_flax(spatial, groups, key):
     import flax.linen as nn
+
     channels = 4
-    conv = nn.Conv(channels, spatial, padding="SAME", use_bias=False, feature_group_count=groups,
-                   kernel_init=jaxinit.dirac(groups))
+    conv = nn.Conv(
+        channels,
+        spatial,
+        padding="SAME",
+        use_bias=False,
+        feature_group_count=groups,
+        kernel_init=jaxinit.dirac(groups),
+    )
     x = jax.random.normal(key, (2, *(7 for _ in spatial), channels))
     params = conv.init(key, x)
     np.testing.assert_allclose(np.asarray(conv.apply(params, x)), np.asarray(x), atol=1e-6)
@@ -67,8 +82,17 @@ def test_dirac_errors(key):
         jaxinit.dirac(0)
 
 
-@pytest.mark.parametrize("shape,kwargs", [((6, 6), {}), ((3, 7), {}), ((7, 3), {}), ((3, 3, 8, 4), {}),
-                                          ((4, 8, 3, 3), {"layout": "torch"}), ((2, 5, 3), {"batch_axis": 0})])
+@pytest.mark.parametrize(
+    "shape,kwargs",
+    [
+        ((6, 6), {}),
+        ((3, 7), {}),
+        ((7, 3), {}),
+        ((3, 3, 8, 4), {}),
+        ((4, 8, 3, 3), {"layout": "torch"}),
+        ((2, 5, 3), {"batch_axis": 0}),
+    ],
+)
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.bfloat16, jnp.float16])
 def test_orthogonal_is_orthonormal(shape, kwargs, dtype, key):
     init = jaxinit.orthogonal(gain=2.0, **kwargs)
@@ -78,7 +102,7 @@ def test_orthogonal_is_orthonormal(shape, kwargs, dtype, key):
     perm, (nb, no, ni) = axes.matrix_layout(len(shape))
     ordered = np.transpose(np.asarray(w, np.float64), perm)
     b = math.prod(ordered.shape[:nb])
-    m = ordered.reshape(b, math.prod(ordered.shape[nb:nb + no]), -1)
+    m = ordered.reshape(b, math.prod(ordered.shape[nb : nb + no]), -1)
     small = min(m.shape[1:])
     gram = m @ m.transpose(0, 2, 1) if m.shape[1] <= m.shape[2] else m.transpose(0, 2, 1) @ m
     tol = 1e-5 if dtype == jnp.float32 else 5e-2
@@ -107,8 +131,10 @@ def test_orthogonal_float64(key):
         np.testing.assert_allclose(np.asarray(w.T @ w), np.eye(32), atol=1e-12)
 
 
-@pytest.mark.parametrize("shape,kwargs", [((3, 3, 4, 4), {}), ((5, 2, 6), {}), ((3, 3, 3, 3, 8), {}),
-                                          ((6, 4, 3, 3), {"layout": "torch"})])
+@pytest.mark.parametrize(
+    "shape,kwargs",
+    [((3, 3, 4, 4), {}), ((5, 2, 6), {}), ((3, 3, 3, 3, 8), {}), ((6, 4, 3, 3), {"layout": "torch"})],
+)
 def test_delta_orthogonal(shape, kwargs, key):
     w = np.asarray(jaxinit.delta_orthogonal(gain=1.5, **kwargs)(key, shape), np.float64)
     if kwargs.get("layout") == "torch":

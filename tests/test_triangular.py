@@ -9,10 +9,10 @@ import pytest
 from scipy import stats
 
 import jaxinit
+from conftest import KS_SAMPLES, ks_pvalue
 from jaxinit._src import samplers
 from jaxinit._src.fans import FanAxes
 from jaxinit.distributions import Triangular
-from conftest import KS_SAMPLES, ks_pvalue
 
 #: the kernel's inverse CDF, as the engine calls it
 transform = samplers.BY_FAMILY[Triangular].transform
@@ -38,9 +38,28 @@ def _numbers(low, high, dtype):
 def test_transform_is_within_two_ulps_everywhere(low, high):
     """Ends, the switch between the two reference points, and both sides of the centre."""
     m = 23
-    k = np.array([0, 1, 2, 3, 1000, 2 ** 20, 2 ** 21 - 1, 2 ** 21, 2 ** 21 + 1, 2 ** 22 - 2,
-                  2 ** 22 - 1, 2 ** 22, 2 ** 22 + 1, 3 * 2 ** 21, 2 ** 23 - 3, 2 ** 23 - 1], np.float64)
-    u = (k + 0.5) * 2.0 ** -m
+    k = np.array(
+        [
+            0,
+            1,
+            2,
+            3,
+            1000,
+            2**20,
+            2**21 - 1,
+            2**21,
+            2**21 + 1,
+            2**22 - 2,
+            2**22 - 1,
+            2**22,
+            2**22 + 1,
+            3 * 2**21,
+            2**23 - 3,
+            2**23 - 1,
+        ],
+        np.float64,
+    )
+    u = (k + 0.5) * 2.0**-m
     numbers = _numbers(low, high, np.dtype(np.float32))
     x = np.asarray(transform(jnp.asarray(u, jnp.float32), numbers, (), np.dtype(np.float32)))
     ref = exact_quantile(u, low, high)
@@ -51,7 +70,7 @@ def test_transform_is_within_two_ulps_everywhere(low, high):
 
 def test_float64_transform():
     with jax.enable_x64(True):
-        u = (np.array([0, 7, 2 ** 50, 2 ** 51 - 1, 2 ** 51, 2 ** 52 - 1], np.float64) + 0.5) * 2.0 ** -52
+        u = (np.array([0, 7, 2**50, 2**51 - 1, 2**51, 2**52 - 1], np.float64) + 0.5) * 2.0**-52
         numbers = _numbers(-2.0, 2.0, np.dtype(np.float64))
         x = np.asarray(transform(jnp.asarray(u), numbers, (), np.dtype(np.float64)))
         ref = exact_quantile(u, -2.0, 2.0)

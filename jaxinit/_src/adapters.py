@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from jaxinit._src.export import public
-
 from collections.abc import Callable
 
 import jax
 
+from jaxinit._src.export import public
 from jaxinit.typing import DTypeLike, Initializer, ShapeLike
 
 
@@ -21,8 +20,10 @@ def to_haiku(init: Initializer) -> Callable[[ShapeLike, DTypeLike], jax.Array]:
     >>> import jaxinit
     >>> w_init = jaxinit.to_haiku(jaxinit.xavier_uniform())  # hk.Linear(10, w_init=w_init)
     """
+
     def haiku_init(shape: ShapeLike, dtype: DTypeLike = None) -> jax.Array:
         import haiku as hk
+
         return init(hk.next_rng_key(), shape, dtype)
 
     haiku_init.__qualname__ = f"to_haiku({init!r})"

@@ -97,7 +97,7 @@ def flat_index(indices: Sequence[jax.Array], dims: Sequence[int]) -> Index:
     """
     lo: Word
     hi: Word
-    if math.prod(dims) < 2 ** 32:
+    if math.prod(dims) < 2**32:
         lo = np.uint32(0)
         stride = 1
         for idx, d in zip(reversed(indices), reversed(dims)):
@@ -115,7 +115,7 @@ def flat_index(indices: Sequence[jax.Array], dims: Sequence[int]) -> Index:
 
 def element_index(shape: Shape) -> Index:
     """The row-major flat index of every element of ``shape``, as (hi, lo) uint32 arrays."""
-    if any(d >= 2 ** 32 for d in shape):
+    if any(d >= 2**32 for d in shape):
         raise ValueError(f"`shape` entries must be below 2**32, got shape {shape}")
     indices = [lax.broadcasted_iota(jnp.uint32, shape, axis) for axis in range(len(shape))]
     if not indices:
@@ -162,8 +162,7 @@ def random_words(words: Words, index: Index, bits: int) -> Words | jax.Array:
     return jnp.where((lo & one) == 0, word & np.uint32(0xFFFF), word >> np.uint32(16))
 
 
-def unit_interval(words: Words, index: Index, compute_dtype: DTypeLike,
-                  bits: int | None = None) -> jax.Array:
+def unit_interval(words: Words, index: Index, compute_dtype: DTypeLike, bits: int | None = None) -> jax.Array:
     """Uniform values on the open interval (0, 1), symmetric about 1/2: ``(k + 1/2) / 2**m``.
 
     ``m`` is 52 for 64 random bits (float64), 23 for 32 bits and 16 for 16 bits: every value
@@ -174,9 +173,9 @@ def unit_interval(words: Words, index: Index, compute_dtype: DTypeLike,
     if bits == 64:
         hi, lo = random_words(words, index, 64)
         k = ((hi >> np.uint32(12)).astype(jnp.uint64) << np.uint64(32)) | lo.astype(jnp.uint64)
-        return (k.astype(jnp.float64) + 0.5) * np.float64(2.0 ** -52)
+        return (k.astype(jnp.float64) + 0.5) * np.float64(2.0**-52)
     mantissa = min(bits, 23)
     word = cast(jax.Array, random_words(words, index, bits))  # one word: bits is 16 or 32 here
     k = word >> np.uint32(bits - mantissa)
     dt = jnp.dtype(compute_dtype)
-    return (k.astype(dt) + np.asarray(0.5, dt)) * np.asarray(2.0 ** -mantissa, dt)
+    return (k.astype(dt) + np.asarray(0.5, dt)) * np.asarray(2.0**-mantissa, dt)

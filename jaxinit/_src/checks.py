@@ -6,7 +6,8 @@ import collections.abc
 import math
 import numbers
 import operator
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +27,7 @@ def is_concrete(x: Any) -> bool:
 try:  # the one question "is any JAX transformation being traced right now?"
     from jax._src.core import trace_state_clean as _trace_state_clean
 except ImportError:  # pragma: no cover - older/newer jax without it: probe with an array
+
     def _trace_state_clean() -> bool:
         return not isinstance(jnp.zeros(()), jax.core.Tracer)
 
@@ -42,8 +44,10 @@ def tracing() -> bool:
 
 def _is_nnx_rngs(value: Any) -> bool:
     """An ``nnx.Rngs`` or ``RngStream`` (without importing flax, which is optional)."""
-    return any(c.__module__.startswith("flax.nnx") and c.__name__ in ("Rngs", "RngStream")
-               for c in type(value).__mro__)
+    return any(
+        c.__module__.startswith("flax.nnx") and c.__name__ in ("Rngs", "RngStream")
+        for c in type(value).__mro__
+    )
 
 
 def _default_key_data_shape() -> tuple[int, ...]:
@@ -60,28 +64,35 @@ def key(value: Any, name: str = "key") -> None:
     """A single PRNG key: a typed key of shape ``()``, or raw ``uint32`` key data of the shape
     the default PRNG implementation uses (``(2,)`` for threefry, ``(4,)`` for rbg)."""
     if _is_nnx_rngs(value):
-        raise TypeError(f"`{name}` must be a PRNG key, got an nnx.{type(value).__name__}; pass "
-                        f"one of its keys, e.g. rngs.params()")
+        raise TypeError(
+            f"`{name}` must be a PRNG key, got an nnx.{type(value).__name__}; pass "
+            f"one of its keys, e.g. rngs.params()"
+        )
     if isinstance(value, (jax.Array, np.ndarray, jax.core.Tracer)):
         dtype, shape = value.dtype, tuple(value.shape)
         if jnp.issubdtype(dtype, jax.dtypes.prng_key):
             if shape != ():
-                raise ValueError(f"`{name}` must be a single PRNG key, got a batch of keys of shape "
-                                 f"{shape}; use jax.vmap to initialise with several keys")
+                raise ValueError(
+                    f"`{name}` must be a single PRNG key, got a batch of keys of shape "
+                    f"{shape}; use jax.vmap to initialise with several keys"
+                )
             return
         if dtype == np.uint32 and len(shape) == 1:
             expected = _default_key_data_shape()
             if shape == expected:
                 return
-            raise TypeError(f"`{name}` is raw uint32 key data of shape {shape}, but the default PRNG "
-                            f"implementation ({config('jax_default_prng_impl')}) uses shape "
-                            f"{expected}; pass a typed key (jax.random.key(seed), or "
-                            f"jax.random.wrap_key_data(data, impl=...))")
+            raise TypeError(
+                f"`{name}` is raw uint32 key data of shape {shape}, but the default PRNG "
+                f"implementation ({config('jax_default_prng_impl')}) uses shape "
+                f"{expected}; pass a typed key (jax.random.key(seed), or "
+                f"jax.random.wrap_key_data(data, impl=...))"
+            )
         what = f"{jnp.dtype(dtype).name}{list(shape)}"
     else:
         what = repr(value)
-    raise TypeError(f"`{name}` must be a PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), "
-                    f"got {what}")
+    raise TypeError(
+        f"`{name}` must be a PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), got {what}"
+    )
 
 
 def real(name: str, value: Any, *, finite: bool = True) -> Any:
@@ -96,17 +107,25 @@ def real(name: str, value: Any, *, finite: bool = True) -> Any:
     if isinstance(value, (bool, np.bool_)) or isinstance(value, (str, bytes, list, tuple, dict, set)):
         raise TypeError(f"`{name}` must be a real number, got {value!r}")
     if isinstance(value, (jax.Array, np.ndarray, np.generic)):
-        if np.ndim(value) != 0 or not np.issubdtype(np.asarray(value).dtype, np.number) \
-                or np.iscomplexobj(value) or np.asarray(value).dtype == np.bool_:
-            raise TypeError(f"`{name}` must be a real scalar, got an array of dtype "
-                            f"{np.asarray(value).dtype} and shape {np.shape(value)}")
+        if (
+            np.ndim(value) != 0
+            or not np.issubdtype(np.asarray(value).dtype, np.number)
+            or np.iscomplexobj(value)
+            or np.asarray(value).dtype == np.bool_
+        ):
+            raise TypeError(
+                f"`{name}` must be a real scalar, got an array of dtype "
+                f"{np.asarray(value).dtype} and shape {np.shape(value)}"
+            )
         value = float(value)
     elif isinstance(value, numbers.Real):
         try:
             value = float(value)
         except OverflowError:  # a Python int beyond float's range
-            raise ValueError(f"`{name}` must be finite, got an integer of {len(str(abs(value)))} "
-                             f"digits, beyond the float range") from None
+            raise ValueError(
+                f"`{name}` must be finite, got an integer of {len(str(abs(value)))} "
+                f"digits, beyond the float range"
+            ) from None
     else:
         raise TypeError(f"`{name}` must be a real number, got {value!r}")
     if finite and not math.isfinite(value):
@@ -130,8 +149,9 @@ def positive(name: str, value: Any) -> Any:
 
 def ordered(low_name: str, low: Any, high_name: str, high: Any) -> None:
     if is_concrete(low) and is_concrete(high) and not low < high:
-        raise ValueError(f"`{low_name}` must be less than `{high_name}`, got "
-                         f"{low_name}={low!r}, {high_name}={high!r}")
+        raise ValueError(
+            f"`{low_name}` must be less than `{high_name}`, got {low_name}={low!r}, {high_name}={high!r}"
+        )
 
 
 def choice(name: str, value: Any, valid: Iterable[str]) -> str:
@@ -171,14 +191,17 @@ def _describe(value: Any) -> str:
 def _dimension(d: Any, value: Any, position: int) -> int:
     """One entry of a shape as a Python int; NumPy and 0-d integer arrays count as ints."""
     if is_tracer(d):
-        raise TypeError(f"{_SHAPE}, got {_describe(value)}: entry {position} is "
-                        f"{_describe(d)}")
+        raise TypeError(f"{_SHAPE}, got {_describe(value)}: entry {position} is {_describe(d)}")
     containers = (collections.abc.Sequence, collections.abc.Set, collections.abc.Mapping)
-    nested = np.ndim(d) > 0 if isinstance(d, (jax.Array, np.ndarray)) \
+    nested = (
+        np.ndim(d) > 0
+        if isinstance(d, (jax.Array, np.ndarray))
         else isinstance(d, containers) and not isinstance(d, (str, bytes))
+    )
     if nested:  # ((2, 3), 4): NumPy would say "setting an array element with a sequence"
-        raise TypeError(f"{_SHAPE}, got {value!r}: entry {position} is {_describe(d)}, not an int "
-                        f"(shapes are flat)")
+        raise TypeError(
+            f"{_SHAPE}, got {value!r}: entry {position} is {_describe(d)}, not an int (shapes are flat)"
+        )
     if isinstance(d, (bool, np.bool_)) or isinstance(d, (jax.Array, np.ndarray)) and d.dtype == np.bool_:
         raise TypeError(f"`shape` entries must be integers, got {d!r} in shape {value!r}")
     try:
@@ -202,10 +225,14 @@ def shape(value: Any) -> tuple[int, ...]:
     if is_tracer(value):
         raise TypeError(f"{_SHAPE}, got {_describe(value)}")
     if isinstance(value, (bool, np.bool_, str, bytes)) or not isinstance(
-            value, (numbers.Integral, np.integer, jax.Array, np.ndarray, collections.abc.Sequence)):
+        value, (numbers.Integral, np.integer, jax.Array, np.ndarray, collections.abc.Sequence)
+    ):
         # sets and dicts iterate in an order the caller did not choose; iterators are used up
-        what = repr(value) if value is None or isinstance(value, (numbers.Number, str, bytes, np.generic)) \
+        what = (
+            repr(value)
+            if value is None or isinstance(value, (numbers.Number, str, bytes, np.generic))
             else f"{type(value).__name__} {value!r}"
+        )
         raise TypeError(f"{_SHAPE}, got {what}")
     if isinstance(value, (jax.Array, np.ndarray)):
         if jnp.issubdtype(value.dtype, jax.dtypes.prng_key):
@@ -230,17 +257,21 @@ def dtype(value: Any, name: str = "dtype") -> np.dtype | None:
         raise TypeError(f"`{name}` must be a dtype, got {value!r}") from None
     canonical = jax.dtypes.canonicalize_dtype(result)
     if canonical != result:
-        raise TypeError(f"`{name}` is {result.name}, which JAX gives only with jax_enable_x64 on "
-                        f"(it would silently become {canonical.name}); enable x64 or ask for "
-                        f"{canonical.name}")
+        raise TypeError(
+            f"`{name}` is {result.name}, which JAX gives only with jax_enable_x64 on "
+            f"(it would silently become {canonical.name}); enable x64 or ask for "
+            f"{canonical.name}"
+        )
     return result
 
 
 def initializer_dtype(name: str, random: bool, dtype: np.dtype[Any]) -> None:
     """The dtype an initializer is asked for: real, and floating when it draws random values."""
     if jnp.issubdtype(dtype, jnp.complexfloating):
-        raise TypeError(f"{name}: complex dtypes are not supported, got {dtype.name}; initialise "
-                        f"the real and imaginary parts separately with a real dtype")
+        raise TypeError(
+            f"{name}: complex dtypes are not supported, got {dtype.name}; initialise "
+            f"the real and imaginary parts separately with a real dtype"
+        )
     if random and not jnp.issubdtype(dtype, jnp.floating):
         raise TypeError(f"{name} draws random floats and needs a floating dtype, got {dtype.name}")
     if not (jnp.issubdtype(dtype, jnp.number) or dtype == jnp.bool_):

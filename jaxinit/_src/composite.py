@@ -16,8 +16,8 @@ from typing import TypeAlias
 import jax
 import jax.numpy as jnp
 
-from jaxinit._src.export import public
 from jaxinit._src import checks
+from jaxinit._src.export import public
 from jaxinit._src.initializer import Initializer
 from jaxinit._src.laws import Constant, Distribution
 from jaxinit.typing import DTypeLike, KeyArray, Shape, ShapeLike
@@ -48,8 +48,10 @@ def laws(init: Initializer | Concat | ZeroRow, shape: ShapeLike) -> list[tuple[I
 
 def _check_part(name: str, init: object) -> None:
     if not isinstance(init, Initializer):
-        raise TypeError(f"`{name}` must be a jaxinit initializer (an object built by a factory "
-                        f"such as jaxinit.uniform(...)), got {init!r}")
+        raise TypeError(
+            f"`{name}` must be a jaxinit initializer (an object built by a factory "
+            f"such as jaxinit.uniform(...)), got {init!r}"
+        )
 
 
 @public("jaxinit.torch_defaults")
@@ -95,8 +97,10 @@ class Concat:
         axis = self.axis % len(dims)
         total = sum(size for _, size in self.parts)
         if dims[axis] != total:
-            raise ValueError(f"Concat's parts have {total} entries along axis {self.axis}, but the "
-                             f"shape {dims} has {dims[axis]} there")
+            raise ValueError(
+                f"Concat's parts have {total} entries along axis {self.axis}, but the "
+                f"shape {dims} has {dims[axis]} there"
+            )
         return dims, axis
 
     def laws(self, shape: ShapeLike) -> list[tuple[Index, Distribution]]:
@@ -105,16 +109,17 @@ class Concat:
         out: list[tuple[Index, Distribution]] = []
         start = 0
         for init, size in self.parts:
-            part_shape = dims[:axis] + (size,) + dims[axis + 1:]
-            out.append(((slice(None),) * axis + (slice(start, start + size),),
-                        init.distribution(part_shape)))
+            part_shape = dims[:axis] + (size,) + dims[axis + 1 :]
+            out.append(((slice(None),) * axis + (slice(start, start + size),), init.distribution(part_shape)))
             start += size
         return out
 
     def __call__(self, key: KeyArray, shape: ShapeLike, dtype: DTypeLike = None) -> jax.Array:
         dims, axis = self._resolve(shape)
-        pieces = [init(jax.random.fold_in(key, i), dims[:axis] + (size,) + dims[axis + 1:], dtype)
-                  for i, (init, size) in enumerate(self.parts)]
+        pieces = [
+            init(jax.random.fold_in(key, i), dims[:axis] + (size,) + dims[axis + 1 :], dtype)
+            for i, (init, size) in enumerate(self.parts)
+        ]
         return jnp.concatenate(pieces, axis=axis)
 
 

@@ -50,15 +50,15 @@ import dataclasses
 import functools
 import math
 import threading
-from typing import Any, Callable, Hashable, Sequence, cast
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from jaxinit._src import bits, checks, samplers
-from jaxinit._src import sharding as shardings
+from jaxinit._src import bits, checks, samplers, sharding as shardings
 from jaxinit._src.fans import FanAxes
 from jaxinit._src.laws import Distribution
 from jaxinit._src.representable import check_finite, compute_dtype
@@ -69,9 +69,9 @@ Key = jax.Array | np.ndarray[Any, Any]
 
 # Eager calls of elementwise laws up to CHUNKED_MAX elements are made from chunks of CHUNK
 # elements (SMALL_CHUNK for arrays of up to 4 small chunks: biases, small kernels).
-CHUNK = 2 ** 16
-SMALL_CHUNK = 2 ** 12
-CHUNKED_MAX = 2 ** 22
+CHUNK = 2**16
+SMALL_CHUNK = 2**12
+CHUNKED_MAX = 2**22
 # A shape drawn eagerly this many times gets its exact-shape kernel after all: repeated calls
 # (a training loop's re-initialisation, the inplace shim) then skip the chunk assembly.
 COMPILE_AFTER = 3
@@ -80,9 +80,15 @@ COMPILE_AFTER = 3
 HOST_PLATFORMS = ("cpu",)
 
 
-def draw(law: Distribution, key: Key, shape: tuple[int, ...], dtype: np.dtype[Any],
-         sharding: jax.sharding.Sharding | None, axes: FanAxes,
-         digest: Sequence[int] | None = None) -> jax.Array:
+def draw(
+    law: Distribution,
+    key: Key,
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+    sharding: jax.sharding.Sharding | None,
+    axes: FanAxes,
+    digest: Sequence[int] | None = None,
+) -> jax.Array:
     """Sample ``law`` into an array: pick the tier, pass the law's numbers dynamically.
 
     With a ``digest`` the array is drawn with ``leaf_key(key, digest)``, derived inside the
@@ -94,14 +100,25 @@ def draw(law: Distribution, key: Key, shape: tuple[int, ...], dtype: np.dtype[An
     # Eager means no JAX transformation is being traced, whatever the arguments are: a key
     # captured by a jitted function is concrete, yet what is computed from it is staged.
     eager = not checks.tracing()
-    if eager and use_chunks(sampler, shape, sharding) and \
-            EAGER_CALLS.count((sampler, static, shape, dtype)) < COMPILE_AFTER:
-        return _draw_chunked(key if digest is None else leaf_key(key, digest), numbers, sampler,
-                             static, shape, dtype)
+    if (
+        eager
+        and use_chunks(sampler, shape, sharding)
+        and EAGER_CALLS.count((sampler, static, shape, dtype)) < COMPILE_AFTER
+    ):
+        return _draw_chunked(
+            key if digest is None else leaf_key(key, digest), numbers, sampler, static, shape, dtype
+        )
     with shardings.mesh_context(sharding, tracing=not eager):
-        out: jax.Array = _kernel(key, numbers, None if digest is None else np.asarray(digest, np.uint32),
-                                 sampler=sampler, static=static, shape=shape, dtype=dtype,
-                                 sharding=sharding)
+        out: jax.Array = _kernel(
+            key,
+            numbers,
+            None if digest is None else np.asarray(digest, np.uint32),
+            sampler=sampler,
+            static=static,
+            shape=shape,
+            dtype=dtype,
+            sharding=sharding,
+        )
         return out
 
 
@@ -111,11 +128,14 @@ def whole_matrix(law: Distribution) -> bool:
     return samplers.of(law).whole_matrix
 
 
-def use_chunks(sampler: Sampler[Any], shape: tuple[int, ...],
-               sharding: jax.sharding.Sharding | None) -> bool:
+def use_chunks(sampler: Sampler[Any], shape: tuple[int, ...], sharding: jax.sharding.Sharding | None) -> bool:
     """Whether an eager call may be cut from chunks (unsharded, elementwise, not too large)."""
-    return (sampler.elementwise and sharding is None and math.prod(shape) <= CHUNKED_MAX
-            and jax.sharding.get_abstract_mesh().empty)
+    return (
+        sampler.elementwise
+        and sharding is None
+        and math.prod(shape) <= CHUNKED_MAX
+        and jax.sharding.get_abstract_mesh().empty
+    )
 
 
 class CallCounter:
@@ -168,37 +188,69 @@ _hidden = cast(Callable[[Any], tuple[Any, tuple[Any, ...]]], lax.optimization_ba
 
 
 @functools.partial(jax.jit, static_argnames=("sampler", "static", "shape", "dtype", "sharding"))
-def _kernel(key: Key, numbers: tuple[Any, ...], digest: Any = None, *, sampler: Sampler[Any],
-            static: tuple[Any, ...], shape: tuple[int, ...], dtype: np.dtype[Any],
-            sharding: jax.sharding.Sharding | None) -> jax.Array:
+def _kernel(
+    key: Key,
+    numbers: tuple[Any, ...],
+    digest: Any = None,
+    *,
+    sampler: Sampler[Any],
+    static: tuple[Any, ...],
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+    sharding: jax.sharding.Sharding | None,
+) -> jax.Array:
     if digest is not None:
         key = leaf_key(key, (digest[0], digest[1]))
     words, numbers = _opaque(key, numbers)
     if shardings.is_explicit(sharding):
         # Sharding in types: compute under Auto axes and let the partitioner split the work,
         # as for an Auto mesh; the result carries `sharding` in its type.
-        body = functools.partial(_sample, sampler=sampler, static=static, shape=shape,
-                                 dtype=dtype, sharded=True)
+        body = functools.partial(
+            _sample, sampler=sampler, static=static, shape=shape, dtype=dtype, sharded=True
+        )
         out: jax.Array = jax.sharding.auto_axes(body, out_sharding=sharding)(words, numbers)
         return out
-    return shardings.place(_sample(words, numbers, sampler=sampler, static=static, shape=shape,
-                                   dtype=dtype, sharded=sharding is not None), sharding)
+    return shardings.place(
+        _sample(
+            words,
+            numbers,
+            sampler=sampler,
+            static=static,
+            shape=shape,
+            dtype=dtype,
+            sharded=sharding is not None,
+        ),
+        sharding,
+    )
 
 
-def _sample(words: Any, numbers: tuple[Any, ...], *, sampler: Sampler[Any],
-            static: tuple[Any, ...], shape: tuple[int, ...], dtype: np.dtype[Any],
-            sharded: bool) -> jax.Array:
+def _sample(
+    words: Any,
+    numbers: tuple[Any, ...],
+    *,
+    sampler: Sampler[Any],
+    static: tuple[Any, ...],
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+    sharded: bool,
+) -> jax.Array:
     n = math.prod(shape)
     # a loop over blocks cannot be split between devices: sharded outputs stay fused
-    if sampler.blocked(static) and not sharded and CHUNK < n < 2 ** 31:
+    if sampler.blocked(static) and not sharded and CHUNK < n < 2**31:
         return _blocked(words, numbers, sampler, static, n, dtype).reshape(shape)
     if sampler.elementwise:
         return _elementwise(words, numbers, sampler, static, bits.element_index(shape), dtype)
     return sampler.sample(words, numbers, static, shape, dtype)
 
 
-def _blocked(words: Any, numbers: tuple[Any, ...], sampler: Sampler[Any], static: tuple[Any, ...],
-             n: int, dtype: np.dtype[Any]) -> jax.Array:
+def _blocked(
+    words: Any,
+    numbers: tuple[Any, ...],
+    sampler: Sampler[Any],
+    static: tuple[Any, ...],
+    n: int,
+    dtype: np.dtype[Any],
+) -> jax.Array:
     """The flat array of ``n`` elements, computed ``CHUNK`` elements at a time in a loop.
 
     Block ``b`` holds elements ``b * CHUNK ..``; the last block is moved back to end at
@@ -218,9 +270,17 @@ def _blocked(words: Any, numbers: tuple[Any, ...], sampler: Sampler[Any], static
 
 
 @functools.partial(jax.jit, static_argnames=("sampler", "static", "dtype", "size"))
-def _chunk_kernel(key: Key, numbers: tuple[Any, ...], start_hi: Any, start_lo: Any, *,
-                  sampler: Sampler[Any], static: tuple[Any, ...], dtype: np.dtype[Any],
-                  size: int = CHUNK) -> jax.Array:
+def _chunk_kernel(
+    key: Key,
+    numbers: tuple[Any, ...],
+    start_hi: Any,
+    start_lo: Any,
+    *,
+    sampler: Sampler[Any],
+    static: tuple[Any, ...],
+    dtype: np.dtype[Any],
+    size: int = CHUNK,
+) -> jax.Array:
     """Elements ``start .. start + size - 1`` of any array drawn from this law: one compiled
     program per (sampler, static part, dtype, chunk size) serves every shape."""
     words, numbers = _opaque(key, numbers)
@@ -232,12 +292,19 @@ def lower_chunk(key: Key, law: Distribution, dtype: np.dtype[Any]) -> Any:
     """The chunk kernel of ``law`` lowered for ``dtype`` (to inspect its compiled program)."""
     sampler = samplers.of(law)
     static, numbers = sampler.pack(law, (1,), dtype, FanAxes())
-    return _chunk_kernel.lower(key, numbers, np.uint32(0), np.uint32(0), sampler=sampler,
-                               static=static, dtype=dtype)
+    return _chunk_kernel.lower(
+        key, numbers, np.uint32(0), np.uint32(0), sampler=sampler, static=static, dtype=dtype
+    )
 
 
-def _draw_chunked(key: Key, numbers: tuple[Any, ...], sampler: Sampler[Any],
-                  static: tuple[Any, ...], shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+def _draw_chunked(
+    key: Key,
+    numbers: tuple[Any, ...],
+    sampler: Sampler[Any],
+    static: tuple[Any, ...],
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+) -> jax.Array:
     """The same values as ``_kernel``, cut from fixed-size chunks (eager calls only).
 
     Compiling a kernel for every new shape is what makes eager model building slow (a few
@@ -247,16 +314,26 @@ def _draw_chunked(key: Key, numbers: tuple[Any, ...], sampler: Sampler[Any],
     """
     n = math.prod(shape)
     size = SMALL_CHUNK if n <= 4 * SMALL_CHUNK else CHUNK
-    chunks: list[jax.Array] = [_chunk_kernel(key, numbers, np.uint32(start >> 32), np.uint32(start & 0xFFFFFFFF),
-                            sampler=sampler, static=static, dtype=dtype, size=size)
-              for start in range(0, n, size)]
+    chunks: list[jax.Array] = [
+        _chunk_kernel(
+            key,
+            numbers,
+            np.uint32(start >> 32),
+            np.uint32(start & 0xFFFFFFFF),
+            sampler=sampler,
+            static=static,
+            dtype=dtype,
+            size=size,
+        )
+        for start in range(0, n, size)
+    ]
     (device,) = chunks[0].devices()
     if device.platform not in HOST_PLATFORMS:
         assembled: jax.Array = _assemble(chunks, shape=shape)
         return assembled
     host = np.empty(len(chunks) * size, dtype)
     for k, chunk in enumerate(chunks):
-        host[k * size:(k + 1) * size] = np.asarray(chunk)
+        host[k * size : (k + 1) * size] = np.asarray(chunk)
     out = host[:n].reshape(shape)
     default = checks.config("jax_default_device") or jax.devices()[0]
     placed: jax.Array = jax.device_put(out, None if device == default else device)
@@ -265,17 +342,24 @@ def _draw_chunked(key: Key, numbers: tuple[Any, ...], sampler: Sampler[Any],
 
 @functools.partial(jax.jit, static_argnames=("shape",))
 def _assemble(chunks: list[jax.Array], *, shape: tuple[int, ...]) -> jax.Array:
-    return jnp.concatenate(chunks)[:math.prod(shape)].reshape(shape)
+    return jnp.concatenate(chunks)[: math.prod(shape)].reshape(shape)
 
 
-def _elementwise(words: Any, numbers: tuple[Any, ...], sampler: Sampler[Any],
-                 static: tuple[Any, ...], index: Any, dtype: np.dtype[Any]) -> jax.Array:
+def _elementwise(
+    words: Any,
+    numbers: tuple[Any, ...],
+    sampler: Sampler[Any],
+    static: tuple[Any, ...],
+    index: Any,
+    dtype: np.dtype[Any],
+) -> jax.Array:
     """An elementwise law at the flat indices ``index``: one uniform per element, transformed."""
     u = bits.unit_interval(words, index, compute_dtype(dtype), bits.bits_for(dtype))
     return sampler.transform(u, numbers, static, dtype)
 
 
 # -- many arrays at once: a whole model's parameters --------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Draw:
@@ -299,7 +383,7 @@ class Draw:
 CHUNK_BATCH = 64
 # Under jit, a stack holds at most this many bytes per device (or one array, if larger): the
 # stack is a temporary beside the arrays sliced from it, so this bounds the extra memory.
-STACK_BYTES = 2 ** 30
+STACK_BYTES = 2**30
 
 
 def numbers_form(numbers: tuple[Any, ...]) -> Hashable | None:
@@ -360,8 +444,9 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
         else:
             stacked[(sampler, static, d.shape, d.dtype, d.sharding, form)].append(i)
     for members in chunked.values():
-        arrays = _draw_chunk_batches([draws[i] for i in members], [packs[i] for i in members],
-                                     key, digests[members])
+        arrays = _draw_chunk_batches(
+            [draws[i] for i in members], [packs[i] for i in members], key, digests[members]
+        )
         for i, array in zip(members, arrays):
             out[i] = array
     stacks = [members for members in stacked.values() if len(members) > 1]
@@ -374,8 +459,9 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
         where = {i: r for r, i in enumerate(rows)}
         for members in stacks:
             picked = None if words is None else words[np.array([where[i] for i in members])]
-            arrays = _draw_stacked([draws[i] for i in members], [packs[i] for i in members], key,
-                                   digests[members], picked)
+            arrays = _draw_stacked(
+                [draws[i] for i in members], [packs[i] for i in members], key, digests[members], picked
+            )
             for i, array in zip(members, arrays):
                 out[i] = array
     for i in sorted(alone):
@@ -400,8 +486,9 @@ def _stackable(sharding: jax.sharding.Sharding | None) -> bool:
     return sharding is None or isinstance(sharding, jax.sharding.NamedSharding)
 
 
-def _draw_chunk_batches(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]], key: Key,
-                        digests: np.ndarray[Any, Any]) -> list[jax.Array]:
+def _draw_chunk_batches(
+    draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]], key: Key, digests: np.ndarray[Any, Any]
+) -> list[jax.Array]:
     """Arrays of one law family, static part and dtype, any shapes, cut from batches of chunks
     (eager, host platform). Row ``r`` of a batch is the chunk of array ``a[r]`` that starts at
     element ``start[r]``, with ``_chunk_kernel``'s values: each array is what ``draw`` gives.
@@ -417,45 +504,70 @@ def _draw_chunk_batches(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]],
         rows = [(a, start) for a in members for start in range(0, sizes[a], size)]
         hosts: dict[int, np.ndarray[Any, Any]] = {}
         for first in range(0, len(rows), CHUNK_BATCH):
-            batch = rows[first:first + CHUNK_BATCH]
+            batch = rows[first : first + CHUNK_BATCH]
             padded = batch + [batch[-1]] * (CHUNK_BATCH - len(batch))
             leaf = np.array([a for a, _ in padded])
             starts = np.array([[s >> 32, s & 0xFFFFFFFF] for _, s in padded], np.uint32)
-            values = np.asarray(_chunk_batch_kernel(
-                key, digests[leaf], starts, tuple(None if x is None else x[leaf] for x in numbers),
-                sampler=sampler, static=static, dtype=dtype, size=size))
+            values = np.asarray(
+                _chunk_batch_kernel(
+                    key,
+                    digests[leaf],
+                    starts,
+                    tuple(None if x is None else x[leaf] for x in numbers),
+                    sampler=sampler,
+                    static=static,
+                    dtype=dtype,
+                    size=size,
+                )
+            )
             for (a, start), chunk in zip(batch, values):
                 host = hosts.setdefault(a, np.empty(sizes[a], dtype))
                 stop = min(start + size, sizes[a])
-                host[start:stop] = chunk[:stop - start]
+                host[start:stop] = chunk[: stop - start]
                 if stop == sizes[a]:  # its last chunk
                     out[a] = jax.device_put(hosts.pop(a).reshape(draws[a].shape), default)
     return cast(list[jax.Array], out)
 
 
 @functools.partial(jax.jit, static_argnames=("sampler", "static", "dtype", "size"))
-def _chunk_batch_kernel(key: Key, digests: Any, starts: Any, numbers: tuple[Any, ...], *,
-                        sampler: Sampler[Any], static: tuple[Any, ...], dtype: np.dtype[Any],
-                        size: int) -> jax.Array:
+def _chunk_batch_kernel(
+    key: Key,
+    digests: Any,
+    starts: Any,
+    numbers: tuple[Any, ...],
+    *,
+    sampler: Sampler[Any],
+    static: tuple[Any, ...],
+    dtype: np.dtype[Any],
+    size: int,
+) -> jax.Array:
     """``CHUNK_BATCH`` chunks, each of its own array (key, numbers) and start."""
+
     def chunk(digest: Any, start: Any, row: tuple[Any, ...]) -> jax.Array:
         words, row = _opaque(leaf_key(key, (digest[0], digest[1])), row)
-        return _elementwise(words, row, sampler, static, bits.offset_index(start[0], start[1], size),
-                            dtype)
+        return _elementwise(words, row, sampler, static, bits.offset_index(start[0], start[1], size), dtype)
+
     batched: jax.Array = jax.vmap(chunk)(digests, starts, numbers)
     return batched
 
 
 def _leaf_words(key: Key, digests: np.ndarray[Any, Any]) -> jax.Array:
     """The key words of ``leaf_key(key, digest)`` for every row of ``digests``, as (n, 2) uint32."""
+
     def words(digest: Any) -> jax.Array:
         return jnp.stack(bits.key_words(leaf_key(key, (digest[0], digest[1]))))
+
     stacked: jax.Array = jax.vmap(words)(jnp.asarray(digests))
     return stacked
 
 
-def _draw_stacked(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]], key: Key,
-                  digests: np.ndarray[Any, Any], words: jax.Array | None) -> list[jax.Array]:
+def _draw_stacked(
+    draws: Sequence[Draw],
+    packs: Sequence[tuple[Any, Any]],
+    key: Key,
+    digests: np.ndarray[Any, Any],
+    words: jax.Array | None,
+) -> list[jax.Array]:
     """Arrays that share (law family, static part, shape, dtype, sharding), under jit: in
     stacks of at most ``STACK_BYTES`` per device (equal stacks), sliced into the arrays."""
     first = draws[0]
@@ -468,14 +580,22 @@ def _draw_stacked(draws: Sequence[Draw], packs: Sequence[tuple[Any, Any]], key: 
     out: list[jax.Array] = []
     for start in range(0, n, size):
         rows = range(start, min(start + size, n))
-        stack = _stack_kernel(key, digests[list(rows)], None if words is None else words[start:start + size],
-                              _stack_numbers([packs[r][1] for r in rows]),
-                              sampler=sampler, static=packs[0][0], shape=shape, dtype=dtype,
-                              sharding=sharding)
+        stack = _stack_kernel(
+            key,
+            digests[list(rows)],
+            None if words is None else words[start : start + size],
+            _stack_numbers([packs[r][1] for r in rows]),
+            sampler=sampler,
+            static=packs[0][0],
+            shape=shape,
+            dtype=dtype,
+            sharding=sharding,
+        )
         leaves = [lax.index_in_dim(stack, i, keepdims=False) for i in range(len(rows))]
         # explicit axes: the stack's type carries the sharding, and so do its slices
-        out.extend(leaves if shardings.explicit_mesh(sharding) else
-                   [shardings.place(x, sharding) for x in leaves])
+        out.extend(
+            leaves if shardings.explicit_mesh(sharding) else [shardings.place(x, sharding) for x in leaves]
+        )
     return out
 
 
@@ -490,14 +610,24 @@ def _stacked_sharding(sharding: jax.sharding.Sharding | None) -> jax.sharding.Sh
 
 def _stack_numbers(numbers: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
     """Per-array numbers, position by position, as arrays with a leading stacking axis."""
-    return tuple(None if column[0] is None else np.stack([np.asarray(x) for x in column])
-                 for column in zip(*numbers))
+    return tuple(
+        None if column[0] is None else np.stack([np.asarray(x) for x in column]) for column in zip(*numbers)
+    )
 
 
 @functools.partial(jax.jit, static_argnames=("sampler", "static", "shape", "dtype", "sharding"))
-def _stack_kernel(key: Key, digests: Any, words: Any, numbers: tuple[Any, ...], *,
-                  sampler: Sampler[Any], static: tuple[Any, ...], shape: tuple[int, ...],
-                  dtype: np.dtype[Any], sharding: jax.sharding.Sharding | None) -> jax.Array:
+def _stack_kernel(
+    key: Key,
+    digests: Any,
+    words: Any,
+    numbers: tuple[Any, ...],
+    *,
+    sampler: Sampler[Any],
+    static: tuple[Any, ...],
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+    sharding: jax.sharding.Sharding | None,
+) -> jax.Array:
     """The stack of ``digests.shape[0]`` arrays, array ``i`` drawn with ``leaf_key(key,
     digests[i])`` (whose key words are ``words[i]`` when given) and row ``i`` of ``numbers``,
     each with ``sharding`` (the stack is not split along its first axis)."""
@@ -520,8 +650,15 @@ def _stack_kernel(key: Key, digests: Any, words: Any, numbers: tuple[Any, ...], 
                 pair, row = _opaque(leaf_key(key, (digests[i, 0], digests[i, 1])), row)
             else:
                 pair, row = _hidden(((words[i, 0], words[i, 1]), row))
-            leaf = _sample(pair, row, sampler=sampler, static=static, shape=shape, dtype=dtype,
-                           sharded=sharding is not None)
+            leaf = _sample(
+                pair,
+                row,
+                sampler=sampler,
+                static=static,
+                shape=shape,
+                dtype=dtype,
+                sharded=sharding is not None,
+            )
             updated: jax.Array = lax.dynamic_update_index_in_dim(out, constrain(leaf, sharding), i, 0)
             return updated
 
@@ -531,6 +668,7 @@ def _stack_kernel(key: Key, digests: Any, words: Any, numbers: tuple[Any, ...], 
 
     if typed:
         stacked: jax.Array = jax.sharding.auto_axes(fill, out_sharding=stack_sharding)(
-            key, digests, words, numbers)
+            key, digests, words, numbers
+        )
         return stacked
     return fill(key, digests, words, numbers)

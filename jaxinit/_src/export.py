@@ -6,9 +6,21 @@ from __future__ import annotations
 import sys
 import types
 import typing
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+def shared_doc(text: str) -> Callable[[T], T]:
+    """A decorator that appends ``text``, a paragraph several public objects share, to the
+    object's docstring."""
+
+    def wrap(obj: T) -> T:
+        obj.__doc__ = (obj.__doc__ or "").rstrip() + "\n" + text
+        return obj
+
+    return wrap
 
 
 def public(module: str) -> Callable[[T], T]:
@@ -19,6 +31,7 @@ def public(module: str) -> Callable[[T], T]:
     ``typing.get_type_hints`` does not look for them in ``module``; and it is listed in its
     defining module's ``__test__``, so that doctest still collects its methods' examples there.
     """
+
     def wrap(obj: T) -> T:
         home = sys.modules[getattr(obj, "__module__")]
         if isinstance(obj, type):
@@ -33,4 +46,5 @@ def public(module: str) -> Callable[[T], T]:
             tests[obj.__qualname__] = obj
         setattr(obj, "__module__", module)
         return obj
+
     return wrap

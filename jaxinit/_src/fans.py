@@ -10,12 +10,21 @@ from typing import Any, Literal
 import jax
 import numpy as np
 
-from jaxinit._src.export import public
 from jaxinit._src import checks
+from jaxinit._src.export import public
 from jaxinit.typing import Axes, Layout, Nonlinearity, RealLike, Shape, ShapeLike
 
-_UNIT_GAIN = ("linear", "identity", "conv1d", "conv2d", "conv3d",
-              "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid")
+_UNIT_GAIN = (
+    "linear",
+    "identity",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
+)
 NONLINEARITIES = _UNIT_GAIN + ("tanh", "relu", "leaky_relu", "selu")
 FAN_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 LAYOUTS = ("flax", "jax", "torch")
@@ -69,9 +78,10 @@ def leaky_relu_gain(slope: RealLike, name: str) -> float:
     except TypeError as error:  # torch raises ValueError for a slope that is not a number
         raise ValueError(str(error)) from None
     if abs(value) > 1e150:  # its square would overflow a float
-        raise ValueError(f"`{name}` (the negative slope of leaky_relu) must be at most 1e150 in "
-                         f"magnitude, got {value!r}")
-    return math.sqrt(2.0 / (1.0 + value ** 2))
+        raise ValueError(
+            f"`{name}` (the negative slope of leaky_relu) must be at most 1e150 in magnitude, got {value!r}"
+        )
+    return math.sqrt(2.0 / (1.0 + value**2))
 
 
 def _axes_tuple(name: str, value: Axes) -> tuple[int, ...]:
@@ -94,22 +104,33 @@ class FanAxes:
     layout: str | None = None
 
     @classmethod
-    def make(cls, layout: str | None = None, in_axis: Axes | None = None,
-             out_axis: Axes | None = None, batch_axis: Axes = (), *,
-             overlapping: bool = False) -> FanAxes:
+    def make(
+        cls,
+        layout: str | None = None,
+        in_axis: Axes | None = None,
+        out_axis: Axes | None = None,
+        batch_axis: Axes = (),
+        *,
+        overlapping: bool = False,
+    ) -> FanAxes:
         """``overlapping=True`` lets the groups share axes (and name an axis twice), as
         ``jax.nn.initializers`` allows; such axes only make sense with :meth:`jax_fans`."""
         if layout is not None:
             checks.choice("layout", layout, LAYOUTS)
             if in_axis is not None or out_axis is not None:
-                raise ValueError(f"pass either `layout` or `in_axis`/`out_axis`, not both; got "
-                                 f"layout={layout!r}, in_axis={in_axis!r}, out_axis={out_axis!r}")
+                raise ValueError(
+                    f"pass either `layout` or `in_axis`/`out_axis`, not both; got "
+                    f"layout={layout!r}, in_axis={in_axis!r}, out_axis={out_axis!r}"
+                )
             if layout != "torch":  # "flax" and "jax" name the default: the same axes, equal values
                 layout = None
         default_in, default_out = (1, 0) if layout == "torch" else (-2, -1)
-        axes = cls(_axes_tuple("in_axis", default_in if in_axis is None else in_axis),
-                   _axes_tuple("out_axis", default_out if out_axis is None else out_axis),
-                   _axes_tuple("batch_axis", batch_axis), layout)
+        axes = cls(
+            _axes_tuple("in_axis", default_in if in_axis is None else in_axis),
+            _axes_tuple("out_axis", default_out if out_axis is None else out_axis),
+            _axes_tuple("batch_axis", batch_axis),
+            layout,
+        )
         if not overlapping:
             axes._check_overlap(None)
         return axes
@@ -125,8 +146,10 @@ class FanAxes:
         if self.layout is not None:
             out = {"layout": self.layout}
         else:
+
             def unwrap(t: tuple[int, ...]) -> int | tuple[int, ...]:
                 return t[0] if len(t) == 1 else t
+
             out = {}
             if self.in_axes != FanAxes.in_axes:
                 out["in_axis"] = unwrap(self.in_axes)
@@ -147,27 +170,37 @@ class FanAxes:
                     key = ("neg", index)  # only same-sign axes can be compared without a shape
                 if key in seen:
                     other = seen[key]
-                    raise ValueError(f"`{name}` and `{other}` overlap: axis {axis} appears in both"
-                                     if other != name else f"`{name}` names axis {axis} twice")
+                    raise ValueError(
+                        f"`{name}` and `{other}` overlap: axis {axis} appears in both"
+                        if other != name
+                        else f"`{name}` names axis {axis} twice"
+                    )
                 seen[key] = name
 
     def resolve(self, ndim: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
         """Non-negative (in_axes, out_axes, batch_axes) for an array of ``ndim`` dimensions."""
-        for name, axes in (("in_axis", self.in_axes), ("out_axis", self.out_axes),
-                           ("batch_axis", self.batch_axes)):
+        for name, axes in (
+            ("in_axis", self.in_axes),
+            ("out_axis", self.out_axes),
+            ("batch_axis", self.batch_axes),
+        ):
             for axis in axes:
                 if not -ndim <= axis < ndim:
                     raise ValueError(f"`{name}` {axis} is out of range for a {ndim}-dimensional shape")
         self._check_overlap(ndim)
+
         def norm(axes: tuple[int, ...]) -> tuple[int, ...]:
             return tuple(a % ndim for a in axes)
+
         return norm(self.in_axes), norm(self.out_axes), norm(self.batch_axes)
 
     def fans(self, shape: Sequence[int]) -> tuple[int, int]:
         shape = tuple(shape)
         if len(shape) < 2:
-            raise ValueError(f"fan in and fan out can not be computed for a shape with fewer than 2 "
-                             f"dimensions, got shape {shape}")
+            raise ValueError(
+                f"fan in and fan out can not be computed for a shape with fewer than 2 "
+                f"dimensions, got shape {shape}"
+            )
         in_axes, out_axes, batch_axes = self.resolve(len(shape))
         named = set(in_axes) | set(out_axes) | set(batch_axes)
         receptive = math.prod(d for i, d in enumerate(shape) if i not in named)
@@ -187,15 +220,21 @@ class FanAxes:
         shape = tuple(shape)
         ndim = len(shape)
         if ndim < 2 and self.in_axes == (-2,):
-            raise ValueError(f"fan in and fan out of a {ndim}-dimensional shape {shape} need explicit "
-                             f"axes: the default in_axis=-2 needs at least 2 dimensions (e.g. pass "
-                             f"in_axis=[0], out_axis=[] for a 1-dimensional shape)")
-        for name, axes in (("in_axis", self.in_axes), ("out_axis", self.out_axes),
-                           ("batch_axis", self.batch_axes)):
+            raise ValueError(
+                f"fan in and fan out of a {ndim}-dimensional shape {shape} need explicit "
+                f"axes: the default in_axis=-2 needs at least 2 dimensions (e.g. pass "
+                f"in_axis=[0], out_axis=[] for a 1-dimensional shape)"
+            )
+        for name, axes in (
+            ("in_axis", self.in_axes),
+            ("out_axis", self.out_axes),
+            ("batch_axis", self.batch_axes),
+        ):
             for axis in axes:
                 if not -ndim <= axis < ndim:
-                    raise ValueError(f"`{name}` {axis} is out of range for a {ndim}-dimensional "
-                                     f"shape {shape}")
+                    raise ValueError(
+                        f"`{name}` {axis} is out of range for a {ndim}-dimensional shape {shape}"
+                    )
         in_size = math.prod(shape[a] for a in self.in_axes)
         out_size = math.prod(shape[a] for a in self.out_axes)
         batch_size = math.prod(shape[a] for a in self.batch_axes)
@@ -222,10 +261,14 @@ def _shape_of(shape_or_array: ShapeLike | jax.Array | np.ndarray[Any, Any]) -> S
 
 
 @public("jaxinit")
-def calculate_fan_in_and_fan_out(shape_or_array: ShapeLike | jax.Array | np.ndarray[Any, Any], *,
-                                 layout: Layout | None = None, in_axis: Axes | None = None,
-                                 out_axis: Axes | None = None,
-                                 batch_axis: Axes = ()) -> tuple[int, int]:
+def calculate_fan_in_and_fan_out(
+    shape_or_array: ShapeLike | jax.Array | np.ndarray[Any, Any],
+    *,
+    layout: Layout | None = None,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes = (),
+) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight shape (or of an array's shape), as Python ints.
 
     The default convention is JAX/Flax: inputs on axis -2, outputs on axis -1, every other
@@ -259,10 +302,15 @@ def fan_for_mode(fan_in: float, fan_out: float, mode: str) -> float:
 
 
 @public("jaxinit")
-def calculate_correct_fan(shape_or_array: ShapeLike | jax.Array | np.ndarray[Any, Any],
-                          mode: Literal["fan_in", "fan_out"], *, layout: Layout | None = None,
-                          in_axis: Axes | None = None, out_axis: Axes | None = None,
-                          batch_axis: Axes = ()) -> int:
+def calculate_correct_fan(
+    shape_or_array: ShapeLike | jax.Array | np.ndarray[Any, Any],
+    mode: Literal["fan_in", "fan_out"],
+    *,
+    layout: Layout | None = None,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes = (),
+) -> int:
     """The fan selected by ``mode`` (``'fan_in'`` or ``'fan_out'``), as a Python int.
 
     Same axis conventions as :func:`calculate_fan_in_and_fan_out`.
@@ -272,5 +320,6 @@ def calculate_correct_fan(shape_or_array: ShapeLike | jax.Array | np.ndarray[Any
     """
     checks.choice("mode", mode, ("fan_in", "fan_out"))
     fan_in, fan_out = calculate_fan_in_and_fan_out(
-        shape_or_array, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis)
+        shape_or_array, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis
+    )
     return fan_in if mode == "fan_in" else fan_out

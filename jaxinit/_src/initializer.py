@@ -5,14 +5,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxinit._src import checks, engine
-from jaxinit._src import sharding as shardings
+from jaxinit._src import checks, engine, sharding as shardings
 from jaxinit._src.export import public
 from jaxinit._src.fans import FanAxes
 from jaxinit._src.laws import Distribution
@@ -34,8 +34,8 @@ class Recipe:
 
     name: str
     law: LawFunction
-    random: bool = True        # needs a floating dtype and a key
-    fan_based: bool = False    # zero-element shapes warn, as torch does
+    random: bool = True  # needs a floating dtype and a key
+    fan_based: bool = False  # zero-element shapes warn, as torch does
     # the axes follow from the hyperparameters (jax_nn's ``column_axis``), not from keywords
     axes_of: Callable[[Hyper], FanAxes] | None = None
 
@@ -65,12 +65,13 @@ class Initializer:
 
     __slots__ = ("_recipe", "_hyper", "_dtype", "_axes", "__weakref__")  # jax.jit(init) needs a weakref
 
-    def __init__(self, recipe: Recipe, hyper: Hyper, dtype: DTypeLike = None,
-                 axes: FanAxes | None = None):
+    def __init__(self, recipe: Recipe, hyper: Hyper, dtype: DTypeLike = None, axes: FanAxes | None = None):
         if not isinstance(recipe, Recipe):
-            raise TypeError(f"`recipe` must be a jaxinit Recipe, got {recipe!r}; build initializers "
-                            f"with the factories (jaxinit.xavier_uniform()) or by name with "
-                            f"jaxinit.get(name, **keywords)")
+            raise TypeError(
+                f"`recipe` must be a jaxinit Recipe, got {recipe!r}; build initializers "
+                f"with the factories (jaxinit.xavier_uniform()) or by name with "
+                f"jaxinit.get(name, **keywords)"
+            )
         checked = checks.dtype(dtype)
         if checked is not None:
             checks.initializer_dtype(recipe.name, recipe.random, checked)
@@ -129,6 +130,7 @@ class Initializer:
         # pickled as its config, rebuilt by the public jaxinit.get: a pickle names no private
         # function, so it survives refactors of jaxinit's internals
         import jaxinit
+
         return jaxinit.get, (self.to_config(),)
 
     # -- the law and the draw --------------------------------------------------------
@@ -145,19 +147,29 @@ class Initializer:
         self._resolve_dtype(dtype)
         return self._recipe.law(self._hyper, checked, self._axes)
 
-    def __call__(self, key: KeyArray | np.ndarray[Any, Any], shape: ShapeLike, dtype: DTypeLike = None,
-                 out_sharding: ShardingLike = None) -> jax.Array:
+    def __call__(
+        self,
+        key: KeyArray | np.ndarray[Any, Any],
+        shape: ShapeLike,
+        dtype: DTypeLike = None,
+        out_sharding: ShardingLike = None,
+    ) -> jax.Array:
         checks.shape(shape)  # the arguments are checked in order: shape, dtype, key, sharding
         self._resolve_dtype(dtype)
         checks.key(key)
         planned = self.plan(shape, dtype, out_sharding, stacklevel=3)
         if isinstance(planned, engine.Draw):
-            return engine.draw(planned.law, key, planned.shape, planned.dtype, planned.sharding,
-                               planned.axes)
+            return engine.draw(planned.law, key, planned.shape, planned.dtype, planned.sharding, planned.axes)
         return planned
 
-    def plan(self, shape: ShapeLike, dtype: DTypeLike = None, out_sharding: ShardingLike = None,
-             *, stacklevel: int = 2) -> engine.Draw | jax.Array:
+    def plan(
+        self,
+        shape: ShapeLike,
+        dtype: DTypeLike = None,
+        out_sharding: ShardingLike = None,
+        *,
+        stacklevel: int = 2,
+    ) -> engine.Draw | jax.Array:
         """Everything a call with these arguments checks and decides, without the key: the
         :class:`engine.Draw` to sample, or the (empty) array itself for a zero-element shape.
         Whole-tree initialisation plans every leaf first, then draws like leaves together."""
@@ -166,12 +178,14 @@ class Initializer:
         sharding = shardings.resolve(out_sharding, checked)
         if math.prod(checked) == 0:
             if self._recipe.fan_based:
-                warnings.warn("Initializing zero-element tensors is a no-op", UserWarning,
-                              stacklevel=stacklevel)
+                warnings.warn(
+                    "Initializing zero-element tensors is a no-op", UserWarning, stacklevel=stacklevel
+                )
             else:
                 self._recipe.law(self._hyper, checked, self._axes)  # still reject a wrong rank
             return jnp.zeros(checked, resolved, device=sharding)
         law = self._recipe.law(self._hyper, checked, self._axes)
-        shardings.warn_whole_matrix(self.name, engine.whole_matrix(law), checked, resolved, sharding,
-                                    stacklevel=stacklevel + 2)
+        shardings.warn_whole_matrix(
+            self.name, engine.whole_matrix(law), checked, resolved, sharding, stacklevel=stacklevel + 2
+        )
         return engine.Draw(law, checked, resolved, sharding, self._axes)

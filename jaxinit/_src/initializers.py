@@ -6,23 +6,45 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Callable, Literal, Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, Literal, Protocol, TypeVar
 
 import jax.numpy as jnp
 import numpy as np
 
 from jaxinit._src import checks
-from jaxinit._src.export import public
+from jaxinit._src.export import public, shared_doc
 from jaxinit._src.fans import (
-    FAN_MODES, NONLINEARITIES, FanAxes, calculate_gain, fan_for_mode, leaky_relu_gain,
+    FAN_MODES,
+    NONLINEARITIES,
+    FanAxes,
+    calculate_gain,
+    fan_for_mode,
+    leaky_relu_gain,
 )
 from jaxinit._src.initializer import Hyper, Initializer, Recipe
 from jaxinit._src.laws import (
-    Constant, DeltaOrthogonal, Dirac, Distribution, Eye, Normal, Orthogonal, Sparse, Triangular,
-    TruncatedNormal, Uniform,
+    Constant,
+    DeltaOrthogonal,
+    Dirac,
+    Distribution,
+    Eye,
+    Normal,
+    Orthogonal,
+    Sparse,
+    Triangular,
+    TruncatedNormal,
+    Uniform,
 )
 from jaxinit.typing import (
-    Axes, DistributionName, DTypeLike, FanMode, Layout, Nonlinearity, RealLike, Shape,
+    Axes,
+    DistributionName,
+    DTypeLike,
+    FanMode,
+    Layout,
+    Nonlinearity,
+    RealLike,
+    Shape,
 )
 
 F = TypeVar("F", bound=Callable[..., Initializer])
@@ -36,6 +58,7 @@ def factory(fn: F) -> F:
     """A public factory: exported as ``jaxinit.<name>`` and registered under its name."""
     FACTORIES[fn.__name__] = public("jaxinit")(fn)
     return fn
+
 
 DISTRIBUTIONS = ("normal", "truncated_normal", "uniform")
 # std of a standard normal truncated to [-2, 2]; variance_scaling divides by it (as jax does).
@@ -71,15 +94,8 @@ AXES_DOC = """
 """
 
 
-def _shared_doc(text: str) -> Callable[[F], F]:
-    """Append a shared paragraph to a factory's docstring."""
-    def wrap(fn: F) -> F:
-        fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n" + text
-        return fn
-    return wrap
-
-
 # -- constant fills --------------------------------------------------------------------
+
 
 def _constant_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     value = h["val"]
@@ -106,8 +122,11 @@ def _frozen(array: np.ndarray) -> Any:
 
 def _constant_val(val: Any) -> Any:
     if checks.is_tracer(val) and val.ndim:
-        if not (jnp.issubdtype(val.dtype, jnp.integer) or jnp.issubdtype(val.dtype, jnp.floating)
-                or val.dtype == jnp.bool_):
+        if not (
+            jnp.issubdtype(val.dtype, jnp.integer)
+            or jnp.issubdtype(val.dtype, jnp.floating)
+            or val.dtype == jnp.bool_
+        ):
             raise TypeError(f"`val` must be real, got a traced {val.dtype}{list(val.shape)}")
         return val
     if checks.is_tracer(val) or isinstance(val, (str, bytes)):
@@ -126,7 +145,7 @@ def _constant_val(val: Any) -> Any:
 
 
 @factory
-@_shared_doc(DTYPE_DOC)
+@shared_doc(DTYPE_DOC)
 def constant(val: Any, *, dtype: DTypeLike = None) -> Initializer:
     """Fill with ``val``: a scalar, or an array (or nested lists) that broadcasts to the
     shape, as in ``jax.nn.initializers.constant``, Keras and Haiku. Works for float, integer
@@ -161,25 +180,34 @@ def _fixed(name: str, value: float, doc: str) -> FillFactory:
         return Initializer(recipe, {}, dtype)
 
     fill.__name__ = fill.__qualname__ = name
-    fill.__doc__ = doc.rstrip() + "\n" + DTYPE_DOC
-    return factory(fill)
+    fill.__doc__ = doc
+    return factory(shared_doc(DTYPE_DOC)(fill))
 
 
-ones: FillFactory = _fixed("ones", 1.0, """Fill with ones (any numeric or bool dtype).
+ones: FillFactory = _fixed(
+    "ones",
+    1.0,
+    """Fill with ones (any numeric or bool dtype).
 
     >>> import jax, jaxinit
     >>> jaxinit.ones()(jax.random.key(0), 3, jax.numpy.int32)
     Array([1, 1, 1], dtype=int32)
-    """)
-zeros: FillFactory = _fixed("zeros", 0.0, """Fill with zeros (any numeric or bool dtype).
+    """,
+)
+zeros: FillFactory = _fixed(
+    "zeros",
+    0.0,
+    """Fill with zeros (any numeric or bool dtype).
 
     >>> import jax, jaxinit
     >>> jaxinit.zeros()(jax.random.key(0), (2,))
     Array([0., 0.], dtype=float32)
-    """)
+    """,
+)
 
 
 # -- plain random laws -----------------------------------------------------------------
+
 
 def _uniform_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     return Uniform(low=h["a"], high=h["b"])
@@ -189,7 +217,7 @@ _UNIFORM = Recipe("uniform", _uniform_law)
 
 
 @factory
-@_shared_doc(DTYPE_DOC)
+@shared_doc(DTYPE_DOC)
 def uniform(a: RealLike = 0.0, b: RealLike = 1.0, *, dtype: DTypeLike = None) -> Initializer:
     r"""Values from :math:`\mathcal{U}(a, b)`.
 
@@ -246,7 +274,7 @@ _NORMAL = Recipe("normal", _normal_law)
 
 
 @factory
-@_shared_doc(DTYPE_DOC)
+@shared_doc(DTYPE_DOC)
 def normal(mean: RealLike = 0.0, std: RealLike = 1.0, *, dtype: DTypeLike = None) -> Initializer:
     r"""Values from :math:`\mathcal{N}(\text{mean}, \text{std}^2)`.
 
@@ -255,8 +283,9 @@ def normal(mean: RealLike = 0.0, std: RealLike = 1.0, *, dtype: DTypeLike = None
     >>> bool(abs(float(x.std()) - 0.02) < 1e-3)
     True
     """
-    return Initializer(_NORMAL, {"mean": checks.real("mean", mean),
-                            "std": checks.nonnegative("std", std)}, dtype)
+    return Initializer(
+        _NORMAL, {"mean": checks.real("mean", mean), "std": checks.nonnegative("std", std)}, dtype
+    )
 
 
 def _trunc_normal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
@@ -267,9 +296,15 @@ _TRUNC_NORMAL = Recipe("trunc_normal", _trunc_normal_law)
 
 
 @factory
-@_shared_doc(DTYPE_DOC)
-def trunc_normal(mean: RealLike = 0.0, std: RealLike = 1.0, a: RealLike = -2.0, b: RealLike = 2.0, *,
-                 dtype: DTypeLike = None) -> Initializer:
+@shared_doc(DTYPE_DOC)
+def trunc_normal(
+    mean: RealLike = 0.0,
+    std: RealLike = 1.0,
+    a: RealLike = -2.0,
+    b: RealLike = 2.0,
+    *,
+    dtype: DTypeLike = None,
+) -> Initializer:
     r"""Values from :math:`\mathcal{N}(\text{mean}, \text{std}^2)` conditioned on :math:`[a, b]`.
 
     ``a`` and ``b`` are **absolute** bounds and ``std`` is the std of the normal *before*
@@ -286,10 +321,13 @@ def trunc_normal(mean: RealLike = 0.0, std: RealLike = 1.0, a: RealLike = -2.0, 
     """
     mean, a, b = checks.real("mean", mean), checks.real("a", a), checks.real("b", b)
     checks.ordered("a", a, "b", b)
-    return Initializer(_TRUNC_NORMAL, {"mean": mean, "std": checks.positive("std", std), "a": a, "b": b}, dtype)
+    return Initializer(
+        _TRUNC_NORMAL, {"mean": mean, "std": checks.positive("std", std), "a": a, "b": b}, dtype
+    )
 
 
 # -- fan-based laws --------------------------------------------------------------------
+
 
 def variance_scaling_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     mode, distribution = h["mode"], h["distribution"]
@@ -308,11 +346,18 @@ _VARIANCE_SCALING = Recipe("variance_scaling", variance_scaling_law, fan_based=T
 
 
 @factory
-@_shared_doc(AXES_DOC)
-def variance_scaling(scale: RealLike = 1.0, mode: FanMode = "fan_in",
-                     distribution: DistributionName = "normal", *,
-                     layout: Layout | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
-                     batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
+@shared_doc(AXES_DOC)
+def variance_scaling(
+    scale: RealLike = 1.0,
+    mode: FanMode = "fan_in",
+    distribution: DistributionName = "normal",
+    *,
+    layout: Layout | None = None,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes = (),
+    dtype: DTypeLike = None,
+) -> Initializer:
     r"""The general fan-scaled law, with exactly the law of ``jax.nn.initializers.variance_scaling``.
 
     With :math:`n` the fan selected by ``mode`` (``fan_in``, ``fan_out``, ``fan_avg`` =
@@ -339,8 +384,12 @@ def variance_scaling(scale: RealLike = 1.0, mode: FanMode = "fan_in",
     scale = checks.positive("scale", scale)
     checks.choice("mode", mode, FAN_MODES)
     checks.choice("distribution", distribution, DISTRIBUTIONS)
-    return Initializer(_VARIANCE_SCALING, {"scale": scale, "mode": mode, "distribution": distribution},
-                 dtype, FanAxes.make(layout, in_axis, out_axis, batch_axis, overlapping=True))
+    return Initializer(
+        _VARIANCE_SCALING,
+        {"scale": scale, "mode": mode, "distribution": distribution},
+        dtype,
+        FanAxes.make(layout, in_axis, out_axis, batch_axis, overlapping=True),
+    )
 
 
 def _xavier_uniform_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
@@ -363,9 +412,16 @@ _XAVIER_NORMAL = Recipe("xavier_normal", _xavier_normal_law, fan_based=True)
 
 
 @factory
-@_shared_doc(AXES_DOC)
-def xavier_uniform(gain: RealLike = 1.0, *, layout: Layout | None = None, in_axis: Axes | None = None,
-                   out_axis: Axes | None = None, batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
+@shared_doc(AXES_DOC)
+def xavier_uniform(
+    gain: RealLike = 1.0,
+    *,
+    layout: Layout | None = None,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes = (),
+    dtype: DTypeLike = None,
+) -> Initializer:
     r"""Glorot/Xavier uniform (Glorot & Bengio, 2010): :math:`\mathcal{U}(-a, a)` with
 
     .. math::
@@ -375,14 +431,25 @@ def xavier_uniform(gain: RealLike = 1.0, *, layout: Layout | None = None, in_axi
     >>> round(jaxinit.xavier_uniform().distribution((2, 4)).high, 12)
     1.0
     """
-    return Initializer(_XAVIER_UNIFORM, {"gain": checks.nonnegative("gain", gain)}, dtype,
-                 FanAxes.make(layout, in_axis, out_axis, batch_axis))
+    return Initializer(
+        _XAVIER_UNIFORM,
+        {"gain": checks.nonnegative("gain", gain)},
+        dtype,
+        FanAxes.make(layout, in_axis, out_axis, batch_axis),
+    )
 
 
 @factory
-@_shared_doc(AXES_DOC)
-def xavier_normal(gain: RealLike = 1.0, *, layout: Layout | None = None, in_axis: Axes | None = None,
-                  out_axis: Axes | None = None, batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
+@shared_doc(AXES_DOC)
+def xavier_normal(
+    gain: RealLike = 1.0,
+    *,
+    layout: Layout | None = None,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes = (),
+    dtype: DTypeLike = None,
+) -> Initializer:
     r"""Glorot/Xavier normal (Glorot & Bengio, 2010): :math:`\mathcal{N}(0, \text{std}^2)` with
 
     .. math::
@@ -392,8 +459,12 @@ def xavier_normal(gain: RealLike = 1.0, *, layout: Layout | None = None, in_axis
     >>> jaxinit.xavier_normal().distribution((3, 5))
     Normal(mean=0.0, std=0.5)
     """
-    return Initializer(_XAVIER_NORMAL, {"gain": checks.nonnegative("gain", gain)}, dtype,
-                 FanAxes.make(layout, in_axis, out_axis, batch_axis))
+    return Initializer(
+        _XAVIER_NORMAL,
+        {"gain": checks.nonnegative("gain", gain)},
+        dtype,
+        FanAxes.make(layout, in_axis, out_axis, batch_axis),
+    )
 
 
 def _kaiming_std(h: Hyper, shape: Shape, axes: FanAxes) -> Any:
@@ -402,7 +473,7 @@ def _kaiming_std(h: Hyper, shape: Shape, axes: FanAxes) -> Any:
     nonlinearity, a = h["nonlinearity"], h["a"]
     gain: Any
     if nonlinearity == "leaky_relu" and checks.is_tracer(a):
-        gain = jnp.sqrt(2.0 / (1.0 + a ** 2))
+        gain = jnp.sqrt(2.0 / (1.0 + a**2))
     else:
         gain = calculate_gain(nonlinearity, a if nonlinearity == "leaky_relu" else None)
     return gain / _sqrt(_nonzero_fan(fan, h["mode"], shape))
@@ -433,11 +504,18 @@ def _kaiming_hyper(a: RealLike, mode: str, nonlinearity: str) -> dict[str, Any]:
 
 
 @factory
-@_shared_doc(AXES_DOC)
-def kaiming_uniform(a: RealLike = 0.0, mode: KaimingMode = "fan_in",
-                    nonlinearity: Nonlinearity = "leaky_relu", *,
-                    layout: Layout | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
-                    batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
+@shared_doc(AXES_DOC)
+def kaiming_uniform(
+    a: RealLike = 0.0,
+    mode: KaimingMode = "fan_in",
+    nonlinearity: Nonlinearity = "leaky_relu",
+    *,
+    layout: Layout | None = None,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes = (),
+    dtype: DTypeLike = None,
+) -> Initializer:
     r"""He/Kaiming uniform (He et al., 2015): :math:`\mathcal{U}(-\text{bound}, \text{bound})` with
 
     .. math::
@@ -452,16 +530,27 @@ def kaiming_uniform(a: RealLike = 0.0, mode: KaimingMode = "fan_in",
     >>> jaxinit.kaiming_uniform(nonlinearity="relu").distribution((24, 7))
     Uniform(low=-0.5, high=0.5)
     """
-    return Initializer(_KAIMING_UNIFORM, _kaiming_hyper(a, mode, nonlinearity), dtype,
-                 FanAxes.make(layout, in_axis, out_axis, batch_axis))
+    return Initializer(
+        _KAIMING_UNIFORM,
+        _kaiming_hyper(a, mode, nonlinearity),
+        dtype,
+        FanAxes.make(layout, in_axis, out_axis, batch_axis),
+    )
 
 
 @factory
-@_shared_doc(AXES_DOC)
-def kaiming_normal(a: RealLike = 0.0, mode: KaimingMode = "fan_in",
-                    nonlinearity: Nonlinearity = "leaky_relu", *,
-                   layout: Layout | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
-                   batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
+@shared_doc(AXES_DOC)
+def kaiming_normal(
+    a: RealLike = 0.0,
+    mode: KaimingMode = "fan_in",
+    nonlinearity: Nonlinearity = "leaky_relu",
+    *,
+    layout: Layout | None = None,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes = (),
+    dtype: DTypeLike = None,
+) -> Initializer:
     r"""He/Kaiming normal (He et al., 2015): :math:`\mathcal{N}(0, \text{std}^2)` with
 
     .. math::
@@ -473,8 +562,12 @@ def kaiming_normal(a: RealLike = 0.0, mode: KaimingMode = "fan_in",
     >>> jaxinit.kaiming_normal(mode="fan_out", nonlinearity="relu").distribution((3, 8))
     Normal(mean=0.0, std=0.5)
     """
-    return Initializer(_KAIMING_NORMAL, _kaiming_hyper(a, mode, nonlinearity), dtype,
-                 FanAxes.make(layout, in_axis, out_axis, batch_axis))
+    return Initializer(
+        _KAIMING_NORMAL,
+        _kaiming_hyper(a, mode, nonlinearity),
+        dtype,
+        FanAxes.make(layout, in_axis, out_axis, batch_axis),
+    )
 
 
 def _lecun_uniform_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
@@ -494,9 +587,15 @@ _LECUN_NORMAL = Recipe("lecun_normal", _lecun_normal_law, fan_based=True)
 
 
 @factory
-@_shared_doc(AXES_DOC)
-def lecun_uniform(*, layout: Layout | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
-                  batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
+@shared_doc(AXES_DOC)
+def lecun_uniform(
+    *,
+    layout: Layout | None = None,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes = (),
+    dtype: DTypeLike = None,
+) -> Initializer:
     r"""LeCun uniform (LeCun et al., 1998): :math:`\mathcal{U}(-\sqrt{3/\text{fan\_in}}, \sqrt{3/\text{fan\_in}})`.
 
     >>> import jaxinit
@@ -507,9 +606,15 @@ def lecun_uniform(*, layout: Layout | None = None, in_axis: Axes | None = None, 
 
 
 @factory
-@_shared_doc(AXES_DOC)
-def lecun_normal(*, layout: Layout | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
-                 batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
+@shared_doc(AXES_DOC)
+def lecun_normal(
+    *,
+    layout: Layout | None = None,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes = (),
+    dtype: DTypeLike = None,
+) -> Initializer:
     r"""LeCun normal (LeCun et al., 1998): :math:`\mathcal{N}(0, 1/\text{fan\_in})`.
 
     A plain normal, as the flint document defines it. ``jax.nn.initializers.lecun_normal``
@@ -525,6 +630,7 @@ def lecun_normal(*, layout: Layout | None = None, in_axis: Axes | None = None, o
 
 # -- structured initializers -----------------------------------------------------------
 
+
 def _eye_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     if len(shape) != 2:
         raise ValueError(f"eye needs a 2-dimensional shape, got shape {shape}")
@@ -535,7 +641,7 @@ _EYE = Recipe("eye", _eye_law, random=False)
 
 
 @factory
-@_shared_doc(DTYPE_DOC)
+@shared_doc(DTYPE_DOC)
 def eye(*, gain: RealLike = 1.0, dtype: DTypeLike = None) -> Initializer:
     """The identity matrix times ``gain`` (Keras' and Haiku's ``Identity(gain)``); a
     non-square shape gets the identity padded with zeros, so a Dense layer passes on as many
@@ -563,8 +669,10 @@ def _conv_channels(name: str, shape: Shape, axes: FanAxes) -> tuple[int, int]:
 def _dirac_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     out_channels, _ = _conv_channels("dirac", shape, axes)
     if out_channels % h["groups"]:
-        raise ValueError(f"`groups` must divide the number of output channels, got groups={h['groups']} "
-                         f"for {out_channels} output channels (shape {shape})")
+        raise ValueError(
+            f"`groups` must divide the number of output channels, got groups={h['groups']} "
+            f"for {out_channels} output channels (shape {shape})"
+        )
     return Dirac(groups=h["groups"])
 
 
@@ -572,9 +680,16 @@ _DIRAC = Recipe("dirac", _dirac_law, random=False)
 
 
 @factory
-@_shared_doc(AXES_DOC)
-def dirac(groups: int = 1, *, layout: Layout | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
-          batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
+@shared_doc(AXES_DOC)
+def dirac(
+    groups: int = 1,
+    *,
+    layout: Layout | None = None,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes = (),
+    dtype: DTypeLike = None,
+) -> Initializer:
     """The Dirac delta for 3-, 4- and 5-D convolution kernels: a convolution with this kernel
     passes as many input channels through unchanged as it can (per group when ``groups > 1``).
 
@@ -606,9 +721,16 @@ _ORTHOGONAL = Recipe("orthogonal", _orthogonal_law)
 
 
 @factory
-@_shared_doc(AXES_DOC)
-def orthogonal(gain: RealLike = 1.0, *, layout: Layout | None = None, in_axis: Axes | None = None,
-               out_axis: Axes | None = None, batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
+@shared_doc(AXES_DOC)
+def orthogonal(
+    gain: RealLike = 1.0,
+    *,
+    layout: Layout | None = None,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes = (),
+    dtype: DTypeLike = None,
+) -> Initializer:
     r"""A (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2013).
 
     The weight is seen as torch sees it: a matrix of output units by everything else
@@ -621,15 +743,21 @@ def orthogonal(gain: RealLike = 1.0, *, layout: Layout | None = None, in_axis: A
     >>> bool(jnp.allclose(w.T @ w, jnp.eye(3), atol=1e-5))
     True
     """
-    return Initializer(_ORTHOGONAL, {"gain": checks.real("gain", gain)}, dtype,
-                 FanAxes.make(layout, in_axis, out_axis, batch_axis))
+    return Initializer(
+        _ORTHOGONAL,
+        {"gain": checks.real("gain", gain)},
+        dtype,
+        FanAxes.make(layout, in_axis, out_axis, batch_axis),
+    )
 
 
 def delta_orthogonal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     out_channels, in_channels = _conv_channels("delta_orthogonal", shape, axes)
     if in_channels > out_channels:
-        raise ValueError(f"delta_orthogonal needs input channels <= output channels, got "
-                         f"{in_channels} > {out_channels} (shape {shape})")
+        raise ValueError(
+            f"delta_orthogonal needs input channels <= output channels, got "
+            f"{in_channels} > {out_channels} (shape {shape})"
+        )
     return DeltaOrthogonal(gain=h["gain"])
 
 
@@ -637,9 +765,16 @@ _DELTA_ORTHOGONAL = Recipe("delta_orthogonal", delta_orthogonal_law)
 
 
 @factory
-@_shared_doc(AXES_DOC)
-def delta_orthogonal(gain: RealLike = 1.0, *, layout: Layout | None = None, in_axis: Axes | None = None,
-                     out_axis: Axes | None = None, batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
+@shared_doc(AXES_DOC)
+def delta_orthogonal(
+    gain: RealLike = 1.0,
+    *,
+    layout: Layout | None = None,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes = (),
+    dtype: DTypeLike = None,
+) -> Initializer:
     """Delta-orthogonal for 3-, 4- and 5-D convolution kernels (Xiao et al., 2018): an
     orthogonal ``(in, out)`` matrix times ``gain`` at the spatial centre (index ``(k - 1) // 2``
     of a size-k axis), zeros elsewhere, as ``jax.nn.initializers.delta_orthogonal``: a Flax
@@ -651,8 +786,12 @@ def delta_orthogonal(gain: RealLike = 1.0, *, layout: Layout | None = None, in_a
     >>> float(abs(k[0, 0]).sum())
     0.0
     """
-    return Initializer(_DELTA_ORTHOGONAL, {"gain": checks.real("gain", gain)}, dtype,
-                 FanAxes.make(layout, in_axis, out_axis, batch_axis))
+    return Initializer(
+        _DELTA_ORTHOGONAL,
+        {"gain": checks.real("gain", gain)},
+        dtype,
+        FanAxes.make(layout, in_axis, out_axis, batch_axis),
+    )
 
 
 def _sparse_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
@@ -660,20 +799,29 @@ def _sparse_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
         raise ValueError(f"sparse needs a 2-dimensional shape, got shape {shape}")
     in_axes, out_axes, _ = axes.resolve(2)
     if len(in_axes) != 1 or len(out_axes) != 1:
-        raise ValueError(f"sparse needs one input axis and one output axis, got in_axis="
-                         f"{axes.in_axes}, out_axis={axes.out_axes} for shape {shape}")
+        raise ValueError(
+            f"sparse needs one input axis and one output axis, got in_axis="
+            f"{axes.in_axes}, out_axis={axes.out_axes} for shape {shape}"
+        )
     n_out = shape[out_axes[0]]
-    return Sparse(sparsity=h["sparsity"], std=h["std"],
-                        zeros_per_input=int(math.ceil(h["sparsity"] * n_out)))
+    return Sparse(sparsity=h["sparsity"], std=h["std"], zeros_per_input=int(math.ceil(h["sparsity"] * n_out)))
 
 
 _SPARSE = Recipe("sparse", _sparse_law)
 
 
 @factory
-@_shared_doc(AXES_DOC)
-def sparse(sparsity: float, std: RealLike = 0.01, *, layout: Layout | None = None, in_axis: Axes | None = None,
-           out_axis: Axes | None = None, batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
+@shared_doc(AXES_DOC)
+def sparse(
+    sparsity: float,
+    std: RealLike = 0.01,
+    *,
+    layout: Layout | None = None,
+    in_axis: Axes | None = None,
+    out_axis: Axes | None = None,
+    batch_axis: Axes = (),
+    dtype: DTypeLike = None,
+) -> Initializer:
     r"""A sparse 2-D matrix (Martens, 2010): for every input unit, ``ceil(sparsity * n_out)``
     of its weights are zero, at random places; the rest are :math:`\mathcal{N}(0, \text{std}^2)`.
 
@@ -690,5 +838,9 @@ def sparse(sparsity: float, std: RealLike = 0.01, *, layout: Layout | None = Non
         raise TypeError("`sparsity` must be a concrete number: it decides how many zeros there are")
     if not 0.0 <= sparsity <= 1.0:
         raise ValueError(f"`sparsity` must be in [0, 1], got {sparsity!r}")
-    return Initializer(_SPARSE, {"sparsity": sparsity, "std": checks.nonnegative("std", std)}, dtype,
-                 FanAxes.make(layout, in_axis, out_axis, batch_axis))
+    return Initializer(
+        _SPARSE,
+        {"sparsity": sparsity, "std": checks.nonnegative("std", std)},
+        dtype,
+        FanAxes.make(layout, in_axis, out_axis, batch_axis),
+    )

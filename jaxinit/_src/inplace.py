@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import Any, Callable, Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 import jax
 import numpy as np
@@ -49,8 +50,9 @@ def fill(tensor: Any, init: Initializer, generator: Any = None) -> Any:
         tensor[...] = _numpy_values(tensor, init, generator)
         return tensor
     if not isinstance(tensor, jax.Array) and not checks.is_tracer(tensor):
-        raise TypeError(f"`tensor` must be a jax.Array, a numpy.ndarray or an nnx.Variable, "
-                        f"got {type(tensor).__name__}")
+        raise TypeError(
+            f"`tensor` must be a jax.Array, a numpy.ndarray or an nnx.Variable, got {type(tensor).__name__}"
+        )
     return _draw(tensor.shape, tensor.dtype, init, generator)
 
 
@@ -74,8 +76,10 @@ def _numpy_values(tensor: np.ndarray, init: Initializer, generator: Any) -> Any:
     try:
         return np.asarray(_draw(tensor.shape, canonical, init, generator)).astype(dtype)
     except ValueError as error:
-        raise ValueError(f"{error} (this {dtype.name} NumPy array is drawn in {canonical.name}: "
-                         f"jax_enable_x64 is off; turn it on to draw in {dtype.name})") from None
+        raise ValueError(
+            f"{error} (this {dtype.name} NumPy array is drawn in {canonical.name}: "
+            f"jax_enable_x64 is off; turn it on to draw in {dtype.name})"
+        ) from None
 
 
 def _draw(shape: tuple[int, ...], dtype: Any, init: Initializer, generator: Any) -> jax.Array:
@@ -129,8 +133,9 @@ def shim(factory: Callable[..., Initializer], *, generator: bool) -> Fill:
     positional = [p for p in params if p.kind is _P.POSITIONAL_OR_KEYWORD]
     keywords = [p for p in params if p.kind is _P.KEYWORD_ONLY and p.name != "dtype"]
     takes_generator = [_P("generator", _P.POSITIONAL_OR_KEYWORD, default=None)] if generator else []
-    signature = inspect.Signature([_P("tensor", _P.POSITIONAL_OR_KEYWORD), *positional,
-                                   *takes_generator, *keywords])
+    signature = inspect.Signature(
+        [_P("tensor", _P.POSITIONAL_OR_KEYWORD), *positional, *takes_generator, *keywords]
+    )
     follows_the_array = "layout" in signature.parameters
 
     def fill_with_law(*args: Any, **kwargs: Any) -> Any:
@@ -150,8 +155,9 @@ def shim(factory: Callable[..., Initializer], *, generator: bool) -> Fill:
     fill_with_law.__module__ = "jaxinit.inplace"
     fill_with_law.__signature__ = signature  # type: ignore[attr-defined]  # what help() shows
     rule = _LAYOUT_RULE if follows_the_array else ""
-    fill_with_law.__doc__ = (f"In-place form of :func:`jaxinit.{factory.__name__}`: "
-                             f"{_law_text(factory)}\n{_FILL_DOC}{rule}")
+    fill_with_law.__doc__ = (
+        f"In-place form of :func:`jaxinit.{factory.__name__}`: {_law_text(factory)}\n{_FILL_DOC}{rule}"
+    )
     return fill_with_law
 
 

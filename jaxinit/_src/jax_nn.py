@@ -17,30 +17,55 @@ TruncatedNormal(mean=0.0, std=0.0710..., low=-0.1421..., high=0.1421...)
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from jax.nn.initializers import Initializer
 
-from jaxinit._src import checks
-from jaxinit._src import initializers as factories
-from jaxinit._src.export import public
+from jaxinit._src import checks, initializers as factories
+from jaxinit._src.export import public, shared_doc
 from jaxinit._src.fans import FAN_MODES, FanAxes
-from jaxinit._src.initializer import Hyper, Recipe
-from jaxinit._src.initializer import Initializer as _JaxinitInitializer
+from jaxinit._src.initializer import Hyper, Initializer as _JaxinitInitializer, Recipe
 from jaxinit._src.laws import Distribution, Normal, Orthogonal, TruncatedNormal, Uniform
 from jaxinit.typing import Axes, DistributionName, DTypeLike, FanMode, RealLike, Shape
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _export(fn: F) -> F:
-    return public("jaxinit.jax_nn")(fn)
+#: Every name of jax.nn.initializers, by that name: jax_nn's entries (``"jax_nn." + name``)
+#: of the registry behind :func:`jaxinit.get`. Filled by :func:`_factory`, as
+#: ``initializers.FACTORIES`` is by ``initializers.factory``; jax's aliases and its two
+#: initializers (not factories) are added at the end.
+FACTORIES: dict[str, Callable[..., _JaxinitInitializer] | _JaxinitInitializer] = {}
+
+
+def _factory(fn: F) -> F:
+    """A jax_nn factory: exported as ``jaxinit.jax_nn.<name>`` and registered under its name."""
+    FACTORIES[fn.__name__] = public("jaxinit.jax_nn")(fn)
+    return fn
+
 
 __all__ = [
-    "Initializer", "constant", "delta_orthogonal", "glorot_normal", "glorot_uniform", "he_normal",
-    "he_uniform", "kaiming_normal", "kaiming_uniform", "lecun_normal", "lecun_uniform", "normal",
-    "ones", "orthogonal", "truncated_normal", "uniform", "variance_scaling", "xavier_normal",
-    "xavier_uniform", "zeros",
+    "Initializer",
+    "constant",
+    "delta_orthogonal",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "kaiming_normal",
+    "kaiming_uniform",
+    "lecun_normal",
+    "lecun_uniform",
+    "normal",
+    "ones",
+    "orthogonal",
+    "truncated_normal",
+    "uniform",
+    "variance_scaling",
+    "xavier_normal",
+    "xavier_uniform",
+    "zeros",
 ]
 
 PREFIX = "jax_nn."  # the names of jax_nn's initializers in configs and reprs
@@ -57,13 +82,6 @@ _AXES_DOC = """
 """
 
 
-def _doc(text: str) -> Callable[[F], F]:
-    def wrap(fn: F) -> F:
-        fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n" + text
-        return fn
-    return wrap
-
-
 # -- the initializers themselves ----------------------------------------------------------
 
 # jax's zeros and ones are initializers, not factories: so are these (``zeros()`` of jaxinit)
@@ -71,8 +89,8 @@ zeros: _JaxinitInitializer = factories.zeros()
 ones: _JaxinitInitializer = factories.ones()
 
 
-@_export
-@_doc(_DTYPE_DOC)
+@_factory
+@shared_doc(_DTYPE_DOC)
 def constant(value: Any, dtype: DTypeLike = None) -> _JaxinitInitializer:
     """Fill with ``value``, a scalar or an array that broadcasts to the shape.
 
@@ -89,6 +107,7 @@ def constant(value: Any, dtype: DTypeLike = None) -> _JaxinitInitializer:
 
 # -- plain random laws ---------------------------------------------------------------------
 
+
 def _uniform_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     return Uniform(low=0.0, high=h["scale"])
 
@@ -96,8 +115,8 @@ def _uniform_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
 _UNIFORM = Recipe(PREFIX + "uniform", _uniform_law)
 
 
-@_export
-@_doc(_DTYPE_DOC)
+@_factory
+@shared_doc(_DTYPE_DOC)
 def uniform(scale: RealLike = 1e-2, dtype: DTypeLike = None) -> _JaxinitInitializer:
     r"""Values from :math:`\mathcal{U}(0, \text{scale})` (jax's default scale is 0.01).
 
@@ -115,8 +134,8 @@ def _normal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
 _NORMAL = Recipe(PREFIX + "normal", _normal_law)
 
 
-@_export
-@_doc(_DTYPE_DOC)
+@_factory
+@shared_doc(_DTYPE_DOC)
 def normal(stddev: RealLike = 1e-2, dtype: DTypeLike = None) -> _JaxinitInitializer:
     r"""Values from :math:`\mathcal{N}(0, \text{stddev}^2)` (jax's default stddev is 0.01).
 
@@ -129,17 +148,17 @@ def normal(stddev: RealLike = 1e-2, dtype: DTypeLike = None) -> _JaxinitInitiali
 
 def _truncated_normal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     std = h["stddev"]
-    return TruncatedNormal(mean=0.0, std=std, low=h["lower"] * std,
-                        high=h["upper"] * std)
+    return TruncatedNormal(mean=0.0, std=std, low=h["lower"] * std, high=h["upper"] * std)
 
 
 _TRUNCATED_NORMAL = Recipe(PREFIX + "truncated_normal", _truncated_normal_law)
 
 
-@_export
-@_doc(_DTYPE_DOC)
-def truncated_normal(stddev: RealLike = 1e-2, dtype: DTypeLike = None, lower: RealLike = -2.0,
-                     upper: RealLike = 2.0) -> _JaxinitInitializer:
+@_factory
+@shared_doc(_DTYPE_DOC)
+def truncated_normal(
+    stddev: RealLike = 1e-2, dtype: DTypeLike = None, lower: RealLike = -2.0, upper: RealLike = 2.0
+) -> _JaxinitInitializer:
     r"""A normal :math:`\mathcal{N}(0, \text{stddev}^2)` conditioned on
     :math:`[\text{lower} \cdot \text{stddev}, \text{upper} \cdot \text{stddev}]`.
 
@@ -160,18 +179,23 @@ def truncated_normal(stddev: RealLike = 1e-2, dtype: DTypeLike = None, lower: Re
 
 # -- variance scaling and its named cases --------------------------------------------------
 
-_VARIANCE_SCALING = Recipe(PREFIX + "variance_scaling", factories.variance_scaling_law,
-                           fan_based=True)
+_VARIANCE_SCALING = Recipe(PREFIX + "variance_scaling", factories.variance_scaling_law, fan_based=True)
 
 
 def _axes(in_axis: Axes, out_axis: Axes, batch_axis: Axes) -> FanAxes:
     return FanAxes.make(None, in_axis, out_axis, batch_axis, overlapping=True)
 
 
-@_export
-def variance_scaling(scale: RealLike, mode: FanMode, distribution: DistributionName,
-                     in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
-                     dtype: DTypeLike = None) -> _JaxinitInitializer:
+@_factory
+def variance_scaling(
+    scale: RealLike,
+    mode: FanMode,
+    distribution: DistributionName,
+    in_axis: Axes = -2,
+    out_axis: Axes = -1,
+    batch_axis: Axes = (),
+    dtype: DTypeLike = None,
+) -> _JaxinitInitializer:
     r"""The law of ``jax.nn.initializers.variance_scaling``, with jax's signature.
 
     With :math:`n` the fan selected by ``mode`` (``fan_in``, ``fan_out``, ``fan_avg`` =
@@ -204,9 +228,12 @@ def variance_scaling(scale: RealLike, mode: FanMode, distribution: DistributionN
     scale = checks.positive("scale", scale)
     checks.choice("mode", mode, FAN_MODES)
     checks.choice("distribution", distribution, factories.DISTRIBUTIONS)
-    return _JaxinitInitializer(_VARIANCE_SCALING,
-                               {"scale": scale, "mode": mode, "distribution": distribution},
-                               dtype, _axes(in_axis, out_axis, batch_axis))
+    return _JaxinitInitializer(
+        _VARIANCE_SCALING,
+        {"scale": scale, "mode": mode, "distribution": distribution},
+        dtype,
+        _axes(in_axis, out_axis, batch_axis),
+    )
 
 
 def _case_law(case: Hyper, h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
@@ -216,37 +243,55 @@ def _case_law(case: Hyper, h: Hyper, shape: Shape, axes: FanAxes) -> Distributio
 class NamedCase(Protocol):
     """A named case of :func:`variance_scaling` (``glorot_uniform`` ...), with jax's signature."""
 
-    def __call__(self, in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
-                 dtype: DTypeLike = None) -> _JaxinitInitializer: ...
+    def __call__(
+        self, in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (), dtype: DTypeLike = None
+    ) -> _JaxinitInitializer: ...
 
 
-def _named_case(name: str, scale: float, mode: FanMode, distribution: DistributionName,
-                doc: str) -> NamedCase:
+def _named_case(
+    name: str, scale: float, mode: FanMode, distribution: DistributionName, doc: str
+) -> NamedCase:
     case = {"scale": scale, "mode": mode, "distribution": distribution}
     recipe = Recipe(PREFIX + name, functools.partial(_case_law, case), fan_based=True)
 
-    def factory(in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
-                dtype: DTypeLike = None) -> _JaxinitInitializer:
+    def factory(
+        in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (), dtype: DTypeLike = None
+    ) -> _JaxinitInitializer:
         return _JaxinitInitializer(recipe, {}, dtype, _axes(in_axis, out_axis, batch_axis))
 
     factory.__name__ = factory.__qualname__ = name
-    factory.__doc__ = (doc.rstrip() + f"""
+    factory.__doc__ = (
+        doc.rstrip()
+        + f"""
 
     This is ``variance_scaling({scale}, "{mode}", "{distribution}", in_axis, out_axis,
     batch_axis, dtype)``.
-""" + _AXES_DOC)
-    return _export(factory)
+"""
+        + _AXES_DOC
+    )
+    return _factory(factory)
 
 
-glorot_uniform: NamedCase = _named_case("glorot_uniform", 1.0, "fan_avg", "uniform", r"""
+glorot_uniform: NamedCase = _named_case(
+    "glorot_uniform",
+    1.0,
+    "fan_avg",
+    "uniform",
+    r"""
     Glorot/Xavier uniform, as jax and Keras define it:
     :math:`\mathcal{U}(-a, a)` with :math:`a = \sqrt{6 / (\text{fan\_in} + \text{fan\_out})}`.
 
     >>> from jaxinit import jax_nn
     >>> jax_nn.glorot_uniform().distribution((2, 4))
     Uniform(low=-1.0, high=1.0)
-    """)
-glorot_normal: NamedCase = _named_case("glorot_normal", 1.0, "fan_avg", "truncated_normal", r"""
+    """,
+)
+glorot_normal: NamedCase = _named_case(
+    "glorot_normal",
+    1.0,
+    "fan_avg",
+    "truncated_normal",
+    r"""
     Glorot/Xavier normal, as jax and Keras define it: a **truncated** normal cut at
     :math:`\pm 2\sigma` whose std after truncation is
     :math:`\sqrt{2 / (\text{fan\_in} + \text{fan\_out})}` (torch's ``xavier_normal_``, which is
@@ -256,15 +301,27 @@ glorot_normal: NamedCase = _named_case("glorot_normal", 1.0, "fan_avg", "truncat
     >>> law = jax_nn.glorot_normal().distribution((3, 5))
     >>> round(float(law.scipy().std()), 12)
     0.5
-    """)
-lecun_uniform: NamedCase = _named_case("lecun_uniform", 1.0, "fan_in", "uniform", r"""
+    """,
+)
+lecun_uniform: NamedCase = _named_case(
+    "lecun_uniform",
+    1.0,
+    "fan_in",
+    "uniform",
+    r"""
     LeCun uniform: :math:`\mathcal{U}(-\sqrt{3/\text{fan\_in}}, \sqrt{3/\text{fan\_in}})`.
 
     >>> from jaxinit import jax_nn
     >>> jax_nn.lecun_uniform().distribution((12, 4))
     Uniform(low=-0.5, high=0.5)
-    """)
-lecun_normal: NamedCase = _named_case("lecun_normal", 1.0, "fan_in", "truncated_normal", r"""
+    """,
+)
+lecun_normal: NamedCase = _named_case(
+    "lecun_normal",
+    1.0,
+    "fan_in",
+    "truncated_normal",
+    r"""
     LeCun normal, as jax defines it: a **truncated** normal cut at :math:`\pm 2\sigma` whose
     std after truncation is :math:`\sqrt{1/\text{fan\_in}}` (flint's ``lecun_normal_``, which
     is :func:`jaxinit.lecun_normal`, is a plain normal).
@@ -273,16 +330,28 @@ lecun_normal: NamedCase = _named_case("lecun_normal", 1.0, "fan_in", "truncated_
     >>> law = jax_nn.lecun_normal().distribution((4, 9))
     >>> round(float(law.scipy().std()), 12)
     0.5
-    """)
-he_uniform: NamedCase = _named_case("he_uniform", 2.0, "fan_in", "uniform", r"""
+    """,
+)
+he_uniform: NamedCase = _named_case(
+    "he_uniform",
+    2.0,
+    "fan_in",
+    "uniform",
+    r"""
     He/Kaiming uniform, as jax and Keras define it:
     :math:`\mathcal{U}(-\sqrt{6/\text{fan\_in}}, \sqrt{6/\text{fan\_in}})`.
 
     >>> from jaxinit import jax_nn
     >>> jax_nn.he_uniform().distribution((24, 7))
     Uniform(low=-0.5, high=0.5)
-    """)
-he_normal: NamedCase = _named_case("he_normal", 2.0, "fan_in", "truncated_normal", r"""
+    """,
+)
+he_normal: NamedCase = _named_case(
+    "he_normal",
+    2.0,
+    "fan_in",
+    "truncated_normal",
+    r"""
     He/Kaiming normal, as jax and Keras define it: a **truncated** normal cut at
     :math:`\pm 2\sigma` whose std after truncation is :math:`\sqrt{2/\text{fan\_in}}`
     (torch's ``kaiming_normal_``, which is :func:`jaxinit.kaiming_normal`, is a plain normal).
@@ -292,7 +361,8 @@ he_normal: NamedCase = _named_case("he_normal", 2.0, "fan_in", "truncated_normal
     >>> w = jax_nn.he_normal()(jax.random.key(0), (512, 512))
     >>> bool(abs(w).max() <= jax_nn.he_normal().distribution((512, 512)).high)
     True
-    """)
+    """,
+)
 # jax's aliases are the same functions
 xavier_uniform: NamedCase = glorot_uniform
 xavier_normal: NamedCase = glorot_normal
@@ -301,6 +371,7 @@ kaiming_normal: NamedCase = he_normal
 
 
 # -- orthogonal laws -----------------------------------------------------------------------
+
 
 def _column_axes(h: Hyper) -> FanAxes:
     # jax's matrix is (everything else, column axis); jaxinit's orthogonal kernel takes the
@@ -312,16 +383,17 @@ def _orthogonal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
     if len(shape) < 2:
         raise ValueError(f"orthogonal needs at least 2 dimensions, got shape {shape}")
     if not -len(shape) <= h["column_axis"] < len(shape):
-        raise ValueError(f"`column_axis` {h['column_axis']} is out of range for a "
-                         f"{len(shape)}-dimensional shape {shape}")
+        raise ValueError(
+            f"`column_axis` {h['column_axis']} is out of range for a {len(shape)}-dimensional shape {shape}"
+        )
     return Orthogonal(gain=h["scale"])
 
 
 _ORTHOGONAL = Recipe(PREFIX + "orthogonal", _orthogonal_law, axes_of=_column_axes)
 
 
-@_export
-@_doc(_DTYPE_DOC)
+@_factory
+@shared_doc(_DTYPE_DOC)
 def orthogonal(scale: RealLike = 1.0, column_axis: int = -1, dtype: DTypeLike = None) -> _JaxinitInitializer:
     r"""A Haar-random (semi-)orthogonal matrix times ``scale``, as jax draws it.
 
@@ -335,8 +407,11 @@ def orthogonal(scale: RealLike = 1.0, column_axis: int = -1, dtype: DTypeLike = 
     >>> bool(jnp.allclose(w.T @ w, jnp.eye(3), atol=1e-5))
     True
     """
-    return _JaxinitInitializer(_ORTHOGONAL, {"scale": checks.real("scale", scale),
-                                "column_axis": checks.integer("column_axis", column_axis)}, dtype)
+    return _JaxinitInitializer(
+        _ORTHOGONAL,
+        {"scale": checks.real("scale", scale), "column_axis": checks.integer("column_axis", column_axis)},
+        dtype,
+    )
 
 
 def _jax_delta_orthogonal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribution:
@@ -346,10 +421,11 @@ def _jax_delta_orthogonal_law(h: Hyper, shape: Shape, axes: FanAxes) -> Distribu
 _DELTA_ORTHOGONAL = Recipe(PREFIX + "delta_orthogonal", _jax_delta_orthogonal_law)
 
 
-@_export
-@_doc(_DTYPE_DOC)
-def delta_orthogonal(scale: RealLike = 1.0, column_axis: int = -1,
-                     dtype: DTypeLike = None) -> _JaxinitInitializer:
+@_factory
+@shared_doc(_DTYPE_DOC)
+def delta_orthogonal(
+    scale: RealLike = 1.0, column_axis: int = -1, dtype: DTypeLike = None
+) -> _JaxinitInitializer:
     r"""Delta-orthogonal for 3-, 4- and 5-D kernels ``(*spatial, in, out)`` (Xiao et al.,
     2018): a Haar-random ``(in, out)`` matrix with orthonormal rows, times ``scale``, at
     index ``(k - 1) // 2`` of every spatial axis of size ``k``; zeros elsewhere. Needs
@@ -365,10 +441,19 @@ def delta_orthogonal(scale: RealLike = 1.0, column_axis: int = -1,
     """
     column_axis = checks.integer("column_axis", column_axis)
     if not -2 <= column_axis < 2:
-        raise ValueError(f"`column_axis` must be -2, -1, 0 or 1 (an axis of the (in, out) "
-                         f"matrix), got {column_axis!r}")
-    return _JaxinitInitializer(_DELTA_ORTHOGONAL, {"scale": checks.real("scale", scale),
-                                      "column_axis": column_axis}, dtype)
+        raise ValueError(
+            f"`column_axis` must be -2, -1, 0 or 1 (an axis of the (in, out) matrix), got {column_axis!r}"
+        )
+    return _JaxinitInitializer(
+        _DELTA_ORTHOGONAL, {"scale": checks.real("scale", scale), "column_axis": column_axis}, dtype
+    )
 
 
-FACTORIES = {name: globals()[name] for name in __all__ if name != "Initializer"}
+FACTORIES.update(
+    xavier_uniform=xavier_uniform,
+    xavier_normal=xavier_normal,
+    kaiming_uniform=kaiming_uniform,
+    kaiming_normal=kaiming_normal,
+    zeros=zeros,
+    ones=ones,
+)

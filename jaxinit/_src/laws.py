@@ -24,19 +24,20 @@ class _ByFamily(type):
     argument (the spelling of ``family`` and ``params``); a family class builds itself."""
 
     if not TYPE_CHECKING:  # type checkers see each class's own constructor
+
         def __call__(cls, *args, **kwargs):
-            by_family = len(args) == 1 and isinstance(args[0], str) and args[0] == getattr(
-                cls, "family", None)  # Uniform("uniform", low=..., high=...), as type(law)(...)
+            by_family = (
+                len(args) == 1 and isinstance(args[0], str) and args[0] == getattr(cls, "family", None)
+            )  # Uniform("uniform", low=..., high=...), as type(law)(...)
             if cls is not Distribution and not by_family:
                 return super().__call__(*args, **kwargs)
-            if not args and "family" in kwargs:  # Distribution(family="uniform", ...)
-                args = (kwargs.pop("family"),)
             if len(args) != 1:
-                raise TypeError(f"Distribution(family, **params) takes the family's name and its "
-                                f"parameters by keyword, got {len(args)} positional arguments")
+                raise TypeError(
+                    f"Distribution(family, **params) takes the family's name and its "
+                    f"parameters by keyword, got {len(args)} positional arguments"
+                )
             if args[0] not in _BY_NAME:
-                raise ValueError(f"`family` must be one of {', '.join(map(repr, _BY_NAME))}, "
-                                 f"got {args[0]!r}")
+                raise ValueError(f"`family` must be one of {', '.join(map(repr, _BY_NAME))}, got {args[0]!r}")
             return _BY_NAME[args[0]](**kwargs)
 
 
@@ -81,14 +82,17 @@ class Distribution(metaclass=_ByFamily):
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     if TYPE_CHECKING:  # Distribution("uniform", low=..., high=...): see _ByFamily
+
         def __init__(self, family: str = ..., /, **params: Any) -> None: ...
     else:  # type checkers see the declared parameters only
+
         def __getattr__(self, name: str) -> Any:
             names = sorted(f.name for f in dataclasses.fields(self))
             if name.startswith("__") or name in names:  # dunder probes; a field not yet set
                 raise AttributeError(name)
-            raise AttributeError(f"a {self.family!r} distribution has no parameter {name!r}; "
-                                 f"it has {names or 'none'}")
+            raise AttributeError(
+                f"a {self.family!r} distribution has no parameter {name!r}; it has {names or 'none'}"
+            )
 
     def scipy(self) -> Any:
         """The frozen ``scipy.stats`` law of one element.
@@ -118,6 +122,7 @@ class Uniform(Distribution):
 
     def scipy(self) -> Any:
         from scipy import stats
+
         return stats.uniform(loc=self.low, scale=self.high - self.low)
 
 
@@ -132,6 +137,7 @@ class Normal(Distribution):
 
     def scipy(self) -> Any:
         from scipy import stats
+
         return stats.norm(loc=self.mean, scale=self.std)
 
 
@@ -149,8 +155,13 @@ class TruncatedNormal(Distribution):
 
     def scipy(self) -> Any:
         from scipy import stats
-        return stats.truncnorm((self.low - self.mean) / self.std, (self.high - self.mean) / self.std,
-                               loc=self.mean, scale=self.std)
+
+        return stats.truncnorm(
+            (self.low - self.mean) / self.std,
+            (self.high - self.mean) / self.std,
+            loc=self.mean,
+            scale=self.std,
+        )
 
 
 @public("jaxinit.distributions")
@@ -165,6 +176,7 @@ class Triangular(Distribution):
 
     def scipy(self) -> Any:
         from scipy import stats
+
         return stats.triang(0.5, loc=self.low, scale=self.high - self.low)
 
 
@@ -231,15 +243,20 @@ class Sparse(Distribution):
 
     def scipy(self) -> Any:
         from scipy import stats
+
         return stats.norm(loc=0.0, scale=self.std)
 
 
 FAMILIES: tuple[type[Distribution], ...] = (
-    Uniform, Normal, TruncatedNormal, Triangular, Constant, Eye, Dirac, Orthogonal,
-    DeltaOrthogonal, Sparse)
+    Uniform,
+    Normal,
+    TruncatedNormal,
+    Triangular,
+    Constant,
+    Eye,
+    Dirac,
+    Orthogonal,
+    DeltaOrthogonal,
+    Sparse,
+)
 _BY_NAME: dict[str, type[Distribution]] = {family.family: family for family in FAMILIES}
-
-
-def _rebuild(family: str, params: dict[str, Any]) -> Distribution:
-    """Unpickles a law pickled by jaxinit 0.1.0's untyped Distribution."""
-    return Distribution(family, **params)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jaxinit._src import initializers, jax_nn
 from jaxinit._src.export import public
@@ -16,8 +17,10 @@ FACTORIES: dict[str, Callable[..., Initializer] | Initializer] = {
     **{jax_nn.PREFIX + name: value for name, value in jax_nn.FACTORIES.items()},
 }
 # Names only JAX and Keras use mean jax's law, as the top-level names do.
-ALIASES = {name: jax_nn.PREFIX + name for name in (
-    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "truncated_normal")}
+ALIASES = {
+    name: jax_nn.PREFIX + name
+    for name in ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "truncated_normal")
+}
 
 
 @public("jaxinit")
@@ -63,7 +66,8 @@ def get(identifier: str | dict[str, Any] | Initializer, **kwargs: Any) -> Initia
     factory = FACTORIES[name]
     if isinstance(factory, Initializer):
         if kwargs:
-            raise TypeError(f"{identifier!r} is an initializer, not a factory: it takes no keywords, "
-                            f"got {sorted(kwargs)}")
+            raise TypeError(
+                f"{identifier!r} is an initializer, not a factory: it takes no keywords, got {sorted(kwargs)}"
+            )
         return factory
     return factory(**kwargs)

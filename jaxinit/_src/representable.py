@@ -43,8 +43,10 @@ def check_reach(law: object, reach: Any, dtype: np.dtype[Any]) -> None:
     """No silent inf: the values the law takes must fit in the requested float dtype."""
     limit = largest(dtype)
     if checks.is_concrete(reach) and reach > limit:
-        raise ValueError(f"the law {law} reaches {reach:g}, beyond the largest finite {dtype.name} "
-                         f"({limit:g}); use a wider dtype")
+        raise ValueError(
+            f"the law {law} reaches {reach:g}, beyond the largest finite {dtype.name} "
+            f"({limit:g}); use a wider dtype"
+        )
 
 
 def check_finite(law: object, numbers: tuple[Any, ...], dtype: np.dtype[Any]) -> None:
@@ -52,10 +54,12 @@ def check_finite(law: object, numbers: tuple[Any, ...], dtype: np.dtype[Any]) ->
     if all(not isinstance(n, np.ndarray) or np.isfinite(n).all() for n in numbers if n is not None):
         return
     compute = compute_dtype(dtype)
-    raise ValueError(f"the law {law} needs intermediate values beyond the {compute.name} range "
-                     f"in which jaxinit computes {dtype.name} values (a std or gain larger than "
-                     f"{largest(compute):g}); rescale it, or use float64 with "
-                     f"jax_enable_x64")
+    raise ValueError(
+        f"the law {law} needs intermediate values beyond the {compute.name} range "
+        f"in which jaxinit computes {dtype.name} values (a std or gain larger than "
+        f"{largest(compute):g}); rescale it, or use float64 with "
+        f"jax_enable_x64"
+    )
 
 
 def interval(law: object, low: Any, high: Any, dtype: np.dtype[Any]) -> tuple[Any, Any]:
@@ -66,9 +70,11 @@ def interval(law: object, low: Any, high: Any, dtype: np.dtype[Any]) -> tuple[An
     check_reach(law, max(abs(low), abs(high)), dtype)
     low_d, high_d = bounds_in(low, high, dtype)
     if low_d > high_d:
-        raise ValueError(f"the law {law} has no {dtype.name} value in [{low!r}, {high!r}] (the "
-                         f"nearest are {float(high_d)!r} and {float(low_d)!r}); widen the interval "
-                         f"or use a wider dtype")
+        raise ValueError(
+            f"the law {law} has no {dtype.name} value in [{low!r}, {high!r}] (the "
+            f"nearest are {float(high_d)!r} and {float(low_d)!r}); widen the interval "
+            f"or use a wider dtype"
+        )
     return np.asarray(low_d, compute), np.asarray(high_d, compute)
 
 
@@ -88,14 +94,20 @@ def constant_value(value: Any, dtype: np.dtype[Any], name: str = "val") -> Any:
         exact = cast.astype(source.dtype) == source
     if not exact.all():
         bad = np.argwhere(~exact)[0] if source.ndim else ()
-        what = f"{value!r}" if not source.ndim else f"entry {tuple(int(i) for i in bad)} " \
-            f"({source[tuple(bad)].item()!r}) of {value!r}"
-        raise ValueError(f"`{name}` {what} cannot be represented exactly in {dtype.name} "
-                         f"(it would become {cast[tuple(bad)].item()!r})")
+        what = (
+            f"{value!r}"
+            if not source.ndim
+            else f"entry {tuple(int(i) for i in bad)} ({source[tuple(bad)].item()!r}) of {value!r}"
+        )
+        raise ValueError(
+            f"`{name}` {what} cannot be represented exactly in {dtype.name} "
+            f"(it would become {cast[tuple(bad)].item()!r})"
+        )
     return cast
 
 
 # -- a bounded law's interval as values of the dtype --------------------------------------
+
 
 def bounds_in(low: float, high: float, dtype: DTypeLike) -> tuple[np.ndarray[Any, Any], ...]:
     """``low``/``high`` rounded inward to values of ``dtype`` (returned as ``dtype`` scalars):

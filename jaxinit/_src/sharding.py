@@ -23,7 +23,7 @@ from jaxinit.typing import Shape, ShardingLike
 
 # Laws that need the whole matrix at once (QR, a sort along the output axis): above this many
 # elements, building it on every device of a sharded output is worth a warning.
-WHOLE_MATRIX_WARN_ELEMENTS = 2 ** 24
+WHOLE_MATRIX_WARN_ELEMENTS = 2**24
 
 
 def resolve(out_sharding: ShardingLike, shape: Shape) -> Sharding | None:
@@ -33,9 +33,11 @@ def resolve(out_sharding: ShardingLike, shape: Shape) -> Sharding | None:
     elif isinstance(out_sharding, PartitionSpec):
         mesh = jax.sharding.get_abstract_mesh()
         if mesh.empty:
-            raise ValueError(f"`out_sharding` is a PartitionSpec ({out_sharding}) but no mesh is "
-                             f"set; call inside `with jax.set_mesh(mesh):` or pass "
-                             f"NamedSharding(mesh, spec)")
+            raise ValueError(
+                f"`out_sharding` is a PartitionSpec ({out_sharding}) but no mesh is "
+                f"set; call inside `with jax.set_mesh(mesh):` or pass "
+                f"NamedSharding(mesh, spec)"
+            )
         concrete: Mesh | AbstractMesh
         try:
             concrete = jax.sharding.get_mesh()
@@ -43,21 +45,27 @@ def resolve(out_sharding: ShardingLike, shape: Shape) -> Sharding | None:
             concrete = mesh
         sharding = NamedSharding(mesh if concrete.empty else concrete, out_sharding)
     else:
-        raise TypeError(f"`out_sharding` must be a jax.sharding.Sharding (e.g. NamedSharding) or a "
-                        f"PartitionSpec, got {type(out_sharding).__name__}: {out_sharding!r}")
+        raise TypeError(
+            f"`out_sharding` must be a jax.sharding.Sharding (e.g. NamedSharding) or a "
+            f"PartitionSpec, got {type(out_sharding).__name__}: {out_sharding!r}"
+        )
     if isinstance(sharding, NamedSharding):
         spec = sharding.spec
         if len(spec) > len(shape):
-            raise ValueError(f"`out_sharding` {spec} has {len(spec)} entries, more than the "
-                             f"{len(shape)} axes of shape {shape}")
+            raise ValueError(
+                f"`out_sharding` {spec} has {len(spec)} entries, more than the "
+                f"{len(shape)} axes of shape {shape}"
+            )
     if sharding is not None:
         try:
             sharding.shard_shape(shape)
         except ValueError:  # jax's IndivisibleError
-            raise ValueError(f"`out_sharding` {getattr(sharding, 'spec', sharding)} cannot split "
-                             f"shape {shape} evenly: a JAX array's shards must all have the same "
-                             f"shape, so each sharded axis must be divisible by its number of "
-                             f"shards") from None
+            raise ValueError(
+                f"`out_sharding` {getattr(sharding, 'spec', sharding)} cannot split "
+                f"shape {shape} evenly: a JAX array's shards must all have the same "
+                f"shape, so each sharded axis must be divisible by its number of "
+                f"shards"
+            ) from None
     return sharding
 
 
@@ -66,8 +74,12 @@ def is_explicit(sharding: Sharding | None) -> TypeGuard[NamedSharding]:
     if not isinstance(sharding, NamedSharding):
         return False
     types = dict(zip(sharding.mesh.axis_names, sharding.mesh.axis_types))
-    names = [n for entry in sharding.spec if entry is not None
-             for n in (entry if isinstance(entry, tuple) else (entry,))]
+    names = [
+        n
+        for entry in sharding.spec
+        if entry is not None
+        for n in (entry if isinstance(entry, tuple) else (entry,))
+    ]
     return any(types.get(n) == AxisType.Explicit for n in names if isinstance(n, str))
 
 
@@ -76,8 +88,7 @@ def explicit_mesh(sharding: Sharding | None) -> TypeGuard[NamedSharding]:
     return isinstance(sharding, NamedSharding) and AxisType.Explicit in sharding.mesh.axis_types
 
 
-def mesh_context(sharding: Sharding | None,
-                 tracing: bool) -> contextlib.AbstractContextManager[object]:
+def mesh_context(sharding: Sharding | None, tracing: bool) -> contextlib.AbstractContextManager[object]:
     """Shardings on a mesh with Explicit axes are traced inside their mesh; enter it if an
     eager caller has not (under jit the caller's jit must already be inside it, as JAX
     requires)."""
@@ -107,14 +118,24 @@ def place_spec(out: jax.Array, spec: PartitionSpec) -> jax.Array:
     return constrain(out, spec)
 
 
-def warn_whole_matrix(name: str, whole_matrix: bool, shape: Shape, dtype: np.dtype[Any],
-                      sharding: Sharding | None, stacklevel: int = 4) -> None:
+def warn_whole_matrix(
+    name: str,
+    whole_matrix: bool,
+    shape: Shape,
+    dtype: np.dtype[Any],
+    sharding: Sharding | None,
+    stacklevel: int = 4,
+) -> None:
     """``whole_matrix``: the law needs the whole matrix at once (``Sampler.whole_matrix``)."""
     if sharding is None or not whole_matrix:
         return
     if math.prod(shape) >= WHOLE_MATRIX_WARN_ELEMENTS and not sharding.is_fully_replicated:
-        mib = math.prod(shape) * max(np.dtype(dtype).itemsize, 4) / 2 ** 20
-        warnings.warn(f"{name} needs the whole matrix at once (QR or a sort), so with a sharded "
-                      f"`out_sharding` every device builds all of shape {shape} (about "
-                      f"{mib:.0f} MiB in float32) and keeps its shard; the values are the same "
-                      f"as unsharded", UserWarning, stacklevel=stacklevel)
+        mib = math.prod(shape) * max(np.dtype(dtype).itemsize, 4) / 2**20
+        warnings.warn(
+            f"{name} needs the whole matrix at once (QR or a sort), so with a sharded "
+            f"`out_sharding` every device builds all of shape {shape} (about "
+            f"{mib:.0f} MiB in float32) and keeps its shard; the values are the same "
+            f"as unsharded",
+            UserWarning,
+            stacklevel=stacklevel,
+        )

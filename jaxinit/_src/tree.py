@@ -13,9 +13,7 @@ from typing import Any, TypeAlias
 import jax
 import numpy as np
 
-from jaxinit._src import checks, engine
-from jaxinit._src import initializer as initializer_object
-from jaxinit._src import sharding as shardings
+from jaxinit._src import checks, engine, initializer as initializer_object, sharding as shardings
 from jaxinit._src.export import public
 from jaxinit.typing import Initializer, KeyArray
 
@@ -67,8 +65,10 @@ def _matcher(pattern: Pattern) -> Callable[[str, Any], bool]:
         return lambda path, leaf: pattern.search(path) is not None
     if callable(pattern):
         return pattern
-    raise TypeError(f"a rule's pattern must be a glob string, a compiled regex or a predicate "
-                    f"(path, leaf) -> bool, got {pattern!r}")
+    raise TypeError(
+        f"a rule's pattern must be a glob string, a compiled regex or a predicate "
+        f"(path, leaf) -> bool, got {pattern!r}"
+    )
 
 
 def _rules(rules: object) -> list[Rule]:
@@ -85,15 +85,20 @@ def _rules(rules: object) -> list[Rule]:
             pattern, init = rule
             pairs.append((pattern, init))
     else:
-        raise TypeError(f"`rules` must be a dict or a sequence of (pattern, initializer) pairs, "
-                        f"got {rules!r}")
+        raise TypeError(
+            f"`rules` must be a dict or a sequence of (pattern, initializer) pairs, got {rules!r}"
+        )
     for pattern, init in pairs:
         if not callable(init):
-            raise TypeError(f"rule {pattern!r} maps to {init!r}, which is not an initializer "
-                            f"(a callable (key, shape, dtype) -> array)")
+            raise TypeError(
+                f"rule {pattern!r} maps to {init!r}, which is not an initializer "
+                f"(a callable (key, shape, dtype) -> array)"
+            )
         if inspect.isfunction(init) and init.__module__.split(".")[0] == "jaxinit":
-            raise TypeError(f"rule {pattern!r} maps to the factory jaxinit.{init.__name__}, not "
-                            f"to an initializer: call it, e.g. jaxinit.{init.__name__}()")
+            raise TypeError(
+                f"rule {pattern!r} maps to the factory jaxinit.{init.__name__}, not "
+                f"to an initializer: call it, e.g. jaxinit.{init.__name__}()"
+            )
     return pairs
 
 
@@ -152,13 +157,18 @@ def _draw_one(leaf: Leaf, key: jax.Array) -> Any:
         else:
             new = leaf.init(path_key(key, leaf.path), leaf.shape, leaf.dtype)
             if leaf.sharding is not None:  # another library's initializer: placed afterwards
-                new = (jax.device_put(new, leaf.sharding) if not checks.tracing()
-                       else shardings.place(new, leaf.sharding))
+                new = (
+                    jax.device_put(new, leaf.sharding)
+                    if not checks.tracing()
+                    else shardings.place(new, leaf.sharding)
+                )
     except (ValueError, TypeError) as error:
         raise type(error)(f"{where}: {error}") from error
     if getattr(new, "shape", None) != tuple(leaf.shape):
-        raise TypeError(f"{where} returned {type(new).__name__} of shape "
-                        f"{getattr(new, 'shape', None)}, not an array of the leaf's shape")
+        raise TypeError(
+            f"{where} returned {type(new).__name__} of shape "
+            f"{getattr(new, 'shape', None)}, not an array of the leaf's shape"
+        )
     return new
 
 
@@ -167,8 +177,7 @@ def _is_array(leaf: Any) -> bool:
 
 
 @public("jaxinit")
-def reinit(tree: Any, key: KeyArray, rules: Rules, *,
-           strict: bool = True) -> Any:
+def reinit(tree: Any, key: KeyArray, rules: Rules, *, strict: bool = True) -> Any:
     """Re-draw the array leaves of ``tree`` that ``rules`` select; leave every other leaf as it is.
 
     ``rules`` maps patterns to initializers (a dict, or a sequence of ``(pattern, init)``
@@ -203,8 +212,10 @@ def reinit(tree: Any, key: KeyArray, rules: Rules, *,
         for i, (match, init) in enumerate(matchers):
             if match(path, leaf):
                 used[i] = True
-                where = (f"rule {pairs[i][0]!r} -> {init!r} on leaf {path!r} "
-                         f"(shape {tuple(leaf.shape)}, {leaf.dtype})")
+                where = (
+                    f"rule {pairs[i][0]!r} -> {init!r} on leaf {path!r} "
+                    f"(shape {tuple(leaf.shape)}, {leaf.dtype})"
+                )
                 sharding = leaf.sharding if isinstance(leaf, jax.ShapeDtypeStruct) else None
                 chosen.append((index, Leaf(path, init, tuple(leaf.shape), leaf.dtype, sharding, where)))
                 break
@@ -214,13 +225,17 @@ def reinit(tree: Any, key: KeyArray, rules: Rules, *,
     unused = [pairs[i][0] for i, u in enumerate(used) if not u]
     if unused and strict:
         shown = ", ".join(paths[:8]) + (" ..." if len(paths) > 8 else "")
-        raise ValueError(f"reinit rules matched no array leaf: {unused!r}; the paths are: {shown} "
-                         f"(pass strict=False to allow this)")
+        raise ValueError(
+            f"reinit rules matched no array leaf: {unused!r}; the paths are: {shown} "
+            f"(pass strict=False to allow this)"
+        )
     if abstract:
         shown = ", ".join(map(repr, abstract[:8])) + (" ..." if len(abstract) > 8 else "")
-        raise ValueError(f"reinit: abstract leaves (jax.ShapeDtypeStruct) that no rule matches would "
-                         f"stay without a value: {shown}; add a rule for them (e.g. a last "
-                         f"catch-all '*': jaxinit.zeros())")
+        raise ValueError(
+            f"reinit: abstract leaves (jax.ShapeDtypeStruct) that no rule matches would "
+            f"stay without a value: {shown}; add a rule for them (e.g. a last "
+            f"catch-all '*': jaxinit.zeros())"
+        )
     drawn = draw_leaves([leaf for _, leaf in chosen], key)
     for (index, _), array in zip(chosen, drawn):
         out[index] = array

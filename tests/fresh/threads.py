@@ -1,4 +1,4 @@
-"""Run by tests/test_fresh_process.py in a new process: keys handed out by a shared Generator,
+"""Run by tests/test_generator.py in a new process: keys handed out by a shared Generator,
 by the default generator behind jaxinit.inplace, and eager draws of the same shapes from 8
 threads at once: no key twice, the same multiset of keys as a serial run, the same values."""
 
@@ -49,11 +49,11 @@ def main():
     # 2. the default generator behind the inplace shim: every draw a distinct key
     inplace.manual_seed(3)
     shape = (4, 5)
-    drawn = run_threads(lambda: [np.asarray(inplace.normal_(jnp.zeros(shape))).tobytes()
-                                 for _ in range(CALLS // 4)])
+    drawn = run_threads(
+        lambda: [np.asarray(inplace.normal_(jnp.zeros(shape))).tobytes() for _ in range(CALLS // 4)]
+    )
     inplace.manual_seed(3)
-    serial = [np.asarray(inplace.normal_(jnp.zeros(shape))).tobytes()
-              for _ in range(THREADS * CALLS // 4)]
+    serial = [np.asarray(inplace.normal_(jnp.zeros(shape))).tobytes() for _ in range(THREADS * CALLS // 4)]
     if len(set(drawn)) != len(drawn) or Counter(drawn) != Counter(serial):
         failures.append(f"inplace default generator: {len(set(drawn))} distinct arrays of {len(drawn)}")
 
@@ -61,8 +61,9 @@ def main():
     key = jax.random.key(5)
     shapes = [(3, 7 + i) for i in range(6)]
     init = jaxinit.kaiming_uniform()
-    threaded = run_threads(lambda: [(s, np.asarray(init(key, s)).tobytes())
-                                    for s in shapes for _ in range(3)])
+    threaded = run_threads(
+        lambda: [(s, np.asarray(init(key, s)).tobytes()) for s in shapes for _ in range(3)]
+    )
     reference = {s: np.asarray(jax.jit(init, static_argnums=1)(key, s)).tobytes() for s in shapes}
     wrong = [s for s, value in threaded if value != reference[s]]
     if wrong:

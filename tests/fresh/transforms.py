@@ -1,4 +1,4 @@
-"""Run by tests/test_fresh_process.py in a new process: every initializer kind under every
+"""Run by tests/test_transformations.py in a new process: every initializer kind under every
 transformation, key and hyperparameters as closure constants and as arguments, each the first
 draw of its shape in this process; the values must equal the eager ones (bit for bit for keys;
 to a few ulps where a hyperparameter is traced, whose constants are then computed in float32).
@@ -47,17 +47,19 @@ def draw_all(keys, hypers, shapes, hyper_as_arg):
     for name, (make, hyper, _) in KINDS.items():
         h = hypers[name] if hyper_as_arg and hyper is not None and name != "sparse" else hyper
         out[name] = make(h)(keys.get(name, K), shapes[name])
-    out["inplace"] = inplace.normal_(jnp.zeros(shapes["inplace"]), 0.1, hypers["normal"]
-                                     if hyper_as_arg else KINDS["normal"][1],
-                                     generator=keys.get("inplace", K))
+    out["inplace"] = inplace.normal_(
+        jnp.zeros(shapes["inplace"]),
+        0.1,
+        hypers["normal"] if hyper_as_arg else KINDS["normal"][1],
+        generator=keys.get("inplace", K),
+    )
     return out
 
 
 def transformed(transform, shapes, hyper_as_arg):
     """Draw every kind inside ``transform``, the key a closure constant (and an argument where
     the transformation takes one), the hyperparameters constants or arguments."""
-    hypers = {name: jnp.float32(hyper if hyper is not None else 0)
-              for name, (_, hyper, _) in KINDS.items()}
+    hypers = {name: jnp.float32(hyper if hyper is not None else 0) for name, (_, hyper, _) in KINDS.items()}
     keys = {name: K for name in shapes}
     zeros = {name: jnp.zeros(shape) for name, shape in shapes.items()}
     add = lambda xs, ys: {n: xs[n] + ys[n] for n in xs}  # noqa: E731
@@ -67,7 +69,8 @@ def transformed(transform, shapes, hyper_as_arg):
         return jax.jit(lambda k, h: draw_all(k, h, shapes, hyper_as_arg))(keys, hypers)
     if transform == "vmap":
         batched = jax.vmap(lambda k, h: draw_all(k, h, shapes, hyper_as_arg))(
-            jax.tree.map(lambda k: k[None], keys), jax.tree.map(lambda h: h[None], hypers))
+            jax.tree.map(lambda k: k[None], keys), jax.tree.map(lambda h: h[None], hypers)
+        )
         return jax.tree.map(lambda x: x[0], batched)
     if transform == "vmap_closure_key":
         x2 = jax.tree.map(lambda z: jnp.stack([z, z]), zeros)
@@ -75,30 +78,43 @@ def transformed(transform, shapes, hyper_as_arg):
         batched = jax.vmap(lambda x, h: add(x, draw_all({}, h, shapes, hyper_as_arg)))(x2, h2)
         return jax.tree.map(lambda x: x[1], batched)
     if transform == "scan":
-        return jax.tree.map(lambda x: x[1], lax.scan(
-            lambda c, _: (c, draw_all({}, hypers, shapes, hyper_as_arg)), 0, None, length=2)[1])
+        return jax.tree.map(
+            lambda x: x[1],
+            lax.scan(lambda c, _: (c, draw_all({}, hypers, shapes, hyper_as_arg)), 0, None, length=2)[1],
+        )
     if transform == "cond":
         return lax.cond(True, lambda h: draw_all({}, h, shapes, hyper_as_arg), lambda h: zeros, hypers)
     if transform == "checkpoint":
         return jax.checkpoint(lambda x, h: add(x, draw_all({}, h, shapes, hyper_as_arg)))(zeros, hypers)
     if transform == "grad":  # d/dx sum(x * w) = w
+
         def loss(x, h):
             drawn = draw_all({}, h, shapes, hyper_as_arg)
             return sum(jnp.sum(x[n] * drawn[n]) for n in drawn)
+
         return jax.grad(loss)(jax.tree.map(jnp.ones_like, zeros), hypers)
     raise AssertionError(transform)
 
 
 def main():
-    transforms = ["jit_closure_key", "jit_key_arg", "vmap", "vmap_closure_key", "scan", "cond",
-                  "checkpoint", "grad"]
+    transforms = [
+        "jit_closure_key",
+        "jit_key_arg",
+        "vmap",
+        "vmap_closure_key",
+        "scan",
+        "cond",
+        "checkpoint",
+        "grad",
+    ]
     failures, checked = [], 0
     for transform in transforms:
         # traced hyperparameters take one path whatever the transformation: two suffice
         for hyper_as_arg in (False, True) if transform in ("jit_key_arg", "vmap") else (False,):
             # elementwise laws have a first-call path (chunks); the structured ones do not
-            shapes = {name: fresh(base) if name not in STRUCTURED else base
-                      for name, (_, _, base) in KINDS.items()}
+            shapes = {
+                name: fresh(base) if name not in STRUCTURED else base for name, (_, _, base) in KINDS.items()
+            }
             shapes["inplace"] = fresh((5, 7))
             try:
                 got = transformed(transform, shapes, hyper_as_arg)
@@ -115,8 +131,10 @@ def main():
                 else:
                     ok = np.array_equal(g, w)
                 if not ok:
-                    failures.append(f"{name} {transform} hyper_as_arg={hyper_as_arg}: values differ "
-                                    f"(max |diff| {np.abs(g - w).max():g})")
+                    failures.append(
+                        f"{name} {transform} hyper_as_arg={hyper_as_arg}: values differ "
+                        f"(max |diff| {np.abs(g - w).max():g})"
+                    )
     print(f"checked {checked} combinations")
     for failure in failures:
         print("FAIL", failure)

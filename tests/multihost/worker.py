@@ -12,25 +12,35 @@ values of each addressable shard. The parent test compares them with an unsharde
 import pickle
 import sys
 
-MESH_SHAPE = (2, 2)           # ("host", "local"): "host" splits the processes
+MESH_SHAPE = (2, 2)  # ("host", "local"): "host" splits the processes
 MESH_AXES = ("host", "local")
-LOCAL_DEVICES = 2             # per process, from XLA_FLAGS
+LOCAL_DEVICES = 2  # per process, from XLA_FLAGS
 
 
 def cases():
     """(name, initializer, shape, dtype name, partition spec entries) for each draw."""
     import jaxinit
+
     both = ("host", "local")
     return [
         ("uniform", jaxinit.uniform(-0.5, 2.0), (64, 48), "float32", ("host", "local")),
         ("normal-bf16", jaxinit.normal(0.1, 3.0), (64, 48), "bfloat16", (None, both)),
-        ("kaiming_normal", jaxinit.kaiming_normal(), (3, 3, 16, 32), "float32",
-         (None, None, "local", "host")),
+        (
+            "kaiming_normal",
+            jaxinit.kaiming_normal(),
+            (3, 3, 16, 32),
+            "float32",
+            (None, None, "local", "host"),
+        ),
         ("xavier_uniform-f16", jaxinit.xavier_uniform(), (64, 48), "float16", (both, None)),
-        ("trunc_normal", jaxinit.trunc_normal(0.0, 1.0, -2.0, 2.0), (64, 48), "float32",
-         ("local", "host")),
-        ("trunc_normal-far-tail", jaxinit.trunc_normal(0.0, 1.0, -40.0, -30.0), (64, 48),
-         "float32", ("host", None)),
+        ("trunc_normal", jaxinit.trunc_normal(0.0, 1.0, -2.0, 2.0), (64, 48), "float32", ("local", "host")),
+        (
+            "trunc_normal-far-tail",
+            jaxinit.trunc_normal(0.0, 1.0, -40.0, -30.0),
+            (64, 48),
+            "float32",
+            ("host", None),
+        ),
         ("orthogonal", jaxinit.orthogonal(gain=2.0), (64, 48), "float32", ("host", "local")),
         ("sparse", jaxinit.sparse(0.25), (64, 48), "float32", (None, both)),
     ]
@@ -38,8 +48,10 @@ def cases():
 
 def nnx_model(partitioned: bool):
     """A Linear layer; partitioned: kernel split over both mesh axes, bias over "host"."""
-    import jaxinit
     from flax import nnx
+
+    import jaxinit
+
     kernel, bias = jaxinit.xavier_uniform(), jaxinit.uniform(-0.1, 0.1)
     if partitioned:
         kernel = nnx.with_partitioning(kernel, ("local", "host"))
@@ -50,8 +62,11 @@ def nnx_model(partitioned: bool):
 def shards(x) -> list:
     """What this process holds of the global array ``x``: (index, values) per local shard."""
     import numpy as np
-    return [(tuple((s.start, s.stop) for s in shard.index), np.asarray(shard.data))
-            for shard in x.addressable_shards]
+
+    return [
+        (tuple((s.start, s.stop) for s in shard.index), np.asarray(shard.data))
+        for shard in x.addressable_shards
+    ]
 
 
 def main(process_id: int, num_processes: int, port: int, out: str) -> None:
@@ -61,13 +76,20 @@ def main(process_id: int, num_processes: int, port: int, out: str) -> None:
     import jaxinit  # noqa: F401  # before initialize, as a program would: must not start JAX
 
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
-    jax.distributed.initialize(coordinator_address=f"127.0.0.1:{port}",
-                               num_processes=num_processes, process_id=process_id,
-                               initialization_timeout=120)
+    jax.distributed.initialize(
+        coordinator_address=f"127.0.0.1:{port}",
+        num_processes=num_processes,
+        process_id=process_id,
+        initialization_timeout=120,
+    )
     assert jax.process_count() == num_processes, jax.process_count()
     assert jax.local_device_count() == LOCAL_DEVICES, jax.local_devices()
-    mesh = jax.make_mesh(MESH_SHAPE, MESH_AXES, devices=jax.devices(),
-                         axis_types=(jax.sharding.AxisType.Auto,) * len(MESH_AXES))
+    mesh = jax.make_mesh(
+        MESH_SHAPE,
+        MESH_AXES,
+        devices=jax.devices(),
+        axis_types=(jax.sharding.AxisType.Auto,) * len(MESH_AXES),
+    )
     key = jax.random.key(0)
     held = {"process_index": jax.process_index(), "draws": {}}
     for name, init, shape, dtype, spec in cases():

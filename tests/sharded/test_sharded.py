@@ -11,21 +11,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from jax.sharding import AxisType, NamedSharding
-from jax.sharding import PartitionSpec as P
+from jax.sharding import AxisType, NamedSharding, PartitionSpec as P
 
 import jaxinit
 
-pytestmark = pytest.mark.skipif(jax.device_count() < 8,
-                                reason="needs 8 devices: run through tests/test_sharding.py")
+pytestmark = pytest.mark.skipif(
+    jax.device_count() < 8, reason="needs 8 devices: run through tests/test_sharding.py"
+)
 
 AXIS_TYPES = {"auto": AxisType.Auto, "explicit": AxisType.Explicit}
 
 
 def mesh(shape, names, kind="auto"):
     n = int(np.prod(shape))
-    return jax.make_mesh(shape, names, axis_types=(AXIS_TYPES[kind],) * len(names),
-                         devices=jax.devices()[:n])
+    return jax.make_mesh(shape, names, axis_types=(AXIS_TYPES[kind],) * len(names), devices=jax.devices()[:n])
 
 
 # (mesh shape, axis names, spec): rows, columns, both axes of a 2-D mesh, replicated,
@@ -61,7 +60,9 @@ INITS = [
 
 
 @pytest.mark.parametrize("kind", ["auto", "explicit"])
-@pytest.mark.parametrize("init, dtype", INITS, ids=lambda v: repr(v) if not isinstance(v, type) else v.__name__)
+@pytest.mark.parametrize(
+    "init, dtype", INITS, ids=lambda v: repr(v) if not isinstance(v, type) else v.__name__
+)
 def test_sharded_values_are_the_unsharded_values(init, dtype, kind, key):
     expected = np.asarray(init(key, SHAPE, dtype))
     layouts = LAYOUTS if kind == "auto" else [LAYOUTS[i] for i in (3, 4, 5, 8, 9)]
@@ -92,19 +93,28 @@ def test_partition_spec_inside_a_mesh_context(kind, key):
 
 
 def _largest_array(hlo_text: str) -> int:
-    sizes = [int(np.prod([int(d) for d in dims.split(",") if d]))
-             for dims in re.findall(r"[a-z]+[0-9]*\[([0-9,]*)\]", hlo_text)]
+    sizes = [
+        int(np.prod([int(d) for d in dims.split(",") if d]))
+        for dims in re.findall(r"[a-z]+[0-9]*\[([0-9,]*)\]", hlo_text)
+    ]
     return max(sizes)
 
 
-MEMORY_INITS = [jaxinit.uniform(), jaxinit.normal(), jaxinit.trunc_normal(), jaxinit.kaiming_normal(),
-                jaxinit.xavier_uniform(), jaxinit.lecun_normal(),
-                jaxinit.variance_scaling(1.0, "fan_avg", "truncated_normal")]
+MEMORY_INITS = [
+    jaxinit.uniform(),
+    jaxinit.normal(),
+    jaxinit.trunc_normal(),
+    jaxinit.kaiming_normal(),
+    jaxinit.xavier_uniform(),
+    jaxinit.lecun_normal(),
+    jaxinit.variance_scaling(1.0, "fan_avg", "truncated_normal"),
+]
 
 
 @pytest.mark.parametrize("init", MEMORY_INITS, ids=repr)
-@pytest.mark.parametrize("layout", [((8,), ("x",), P("x", None)), ((2, 4), ("a", "b"), P("a", "b"))],
-                         ids=["rows", "2d"])
+@pytest.mark.parametrize(
+    "layout", [((8,), ("x",), P("x", None)), ((2, 4), ("a", "b"), P("a", "b"))], ids=["rows", "2d"]
+)
 def test_each_device_computes_only_its_shard(init, layout, key):
     mesh_shape, names, spec = layout
     sharding = NamedSharding(mesh(mesh_shape, names), spec)
@@ -203,16 +213,29 @@ def _abstract_tree(m, layers=3):
     """A small transformer's parameters as ShapeDtypeStructs carrying their shardings."""
     tree = {"embed": ((64, 48), P(None, "x"))}
     for i in range(layers):
-        tree.update({f"h{i}/qkv/kernel": ((48, 96), P(None, "x")), f"h{i}/qkv/bias": ((96,), P("x")),
-                     f"h{i}/proj/kernel": ((96, 48), P("x", None)), f"h{i}/proj/bias": ((48,), P()),
-                     f"h{i}/ln/scale": ((48,), P()), f"h{i}/orth/kernel": ((48, 48), P("x", None))})
-    return {p: jax.ShapeDtypeStruct(s, jnp.float32, sharding=NamedSharding(m, spec))
-            for p, (s, spec) in tree.items()}
+        tree.update(
+            {
+                f"h{i}/qkv/kernel": ((48, 96), P(None, "x")),
+                f"h{i}/qkv/bias": ((96,), P("x")),
+                f"h{i}/proj/kernel": ((96, 48), P("x", None)),
+                f"h{i}/proj/bias": ((48,), P()),
+                f"h{i}/ln/scale": ((48,), P()),
+                f"h{i}/orth/kernel": ((48, 48), P("x", None)),
+            }
+        )
+    return {
+        p: jax.ShapeDtypeStruct(s, jnp.float32, sharding=NamedSharding(m, spec))
+        for p, (s, spec) in tree.items()
+    }
 
 
-WHOLE_TREE_RULES = {"*/proj/kernel": jaxinit.normal(0.0, 0.01), "*/orth/kernel": jaxinit.orthogonal(),
-                    "*/scale": jaxinit.ones(), "*/bias": jaxinit.uniform(-0.1, 0.1),
-                    "*": jaxinit.trunc_normal(0.0, 0.02, -0.04, 0.04)}
+WHOLE_TREE_RULES = {
+    "*/proj/kernel": jaxinit.normal(0.0, 0.01),
+    "*/orth/kernel": jaxinit.orthogonal(),
+    "*/scale": jaxinit.ones(),
+    "*/bias": jaxinit.uniform(-0.1, 0.1),
+    "*": jaxinit.trunc_normal(0.0, 0.02, -0.04, 0.04),
+}
 
 
 @pytest.mark.parametrize("kind", ["auto", "explicit"])
@@ -243,7 +266,9 @@ def test_whole_tree_under_jit_computes_each_shard_once(key):
     """The stacks are partitioned: no buffer in the compiled program holds a whole stacked
     array that is sharded (each device samples only its shards)."""
     m = mesh((8,), ("x",))
-    tree = {f"h{i}/kernel": jax.ShapeDtypeStruct((256, 512), jnp.float32,
-                                                 sharding=NamedSharding(m, P(None, "x"))) for i in range(4)}
+    tree = {
+        f"h{i}/kernel": jax.ShapeDtypeStruct((256, 512), jnp.float32, sharding=NamedSharding(m, P(None, "x")))
+        for i in range(4)
+    }
     compiled = jax.jit(lambda k: jaxinit.reinit(tree, k, {"*": jaxinit.normal()})).lower(key).compile()
     assert _largest_array(compiled.as_text()) <= 4 * 256 * 512 // 8

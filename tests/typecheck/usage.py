@@ -40,7 +40,7 @@ def main() -> None:
     tn = jaxinit.trunc_normal(std=0.02).distribution((768, 768))
     assert isinstance(tn, TruncatedNormal)
     print(tn.scipy().std(), jaxinit.get("jax_nn.normal", stddev=0.1).to_config())
-    w = inplace.kaiming_uniform_(np.empty((8, 4), np.float32), 5 ** 0.5)
+    w = inplace.kaiming_uniform_(np.empty((8, 4), np.float32), 5**0.5)
     print(w.sum(), sum(float(a.sum()) for a in arrays))
 
 

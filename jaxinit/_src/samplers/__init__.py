@@ -12,10 +12,17 @@ from typing import Any
 from jaxinit._src import laws
 from jaxinit._src.samplers.base import Packed, Sampler
 from jaxinit._src.samplers.elementwise import (
-    NormalSampler, TriangularSampler, TruncatedNormalSampler, UniformSampler,
+    NormalSampler,
+    TriangularSampler,
+    TruncatedNormalSampler,
+    UniformSampler,
 )
 from jaxinit._src.samplers.structured import (
-    ConstantSampler, DeltaOrthogonalSampler, DiracSampler, EyeSampler, OrthogonalSampler,
+    ConstantSampler,
+    DeltaOrthogonalSampler,
+    DiracSampler,
+    EyeSampler,
+    OrthogonalSampler,
     SparseSampler,
 )
 
@@ -41,5 +48,7 @@ def of(law: laws.Distribution) -> Sampler[Any]:
     for family in type(law).__mro__:
         if family in BY_FAMILY:
             return BY_FAMILY[family]
-    raise TypeError(f"jaxinit has no sampler for {type(law).__name__}; a law must be one of "
-                    f"the jaxinit.distributions families")
+    raise TypeError(
+        f"jaxinit has no sampler for {type(law).__name__}; a law must be one of "
+        f"the jaxinit.distributions families"
+    )

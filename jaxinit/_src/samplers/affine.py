@@ -12,8 +12,9 @@ import numpy as np
 from jaxinit.typing import DTypeLike
 
 
-def affine(base: float, factor: float, width: float,
-           compute_dtype: DTypeLike) -> tuple[str, tuple[np.ndarray[Any, Any], ...]]:
+def affine(
+    base: float, factor: float, width: float, compute_dtype: DTypeLike
+) -> tuple[str, tuple[np.ndarray[Any, Any], ...]]:
     """The form and constants of ``x = base + factor * y``, computed where the precision lives.
 
     ``base`` is split into ``hi + lo`` (twice the compute dtype's precision) when it is not a

@@ -53,12 +53,19 @@ class Sampler(Generic[L]):
         engine computes it block by block (to keep its temporaries one block in size)."""
         return False
 
-    def transform(self, u: jax.Array, numbers: tuple[Any, ...], static: tuple[Any, ...],
-                  dtype: np.dtype[Any]) -> jax.Array:
+    def transform(
+        self, u: jax.Array, numbers: tuple[Any, ...], static: tuple[Any, ...], dtype: np.dtype[Any]
+    ) -> jax.Array:
         """Elementwise samplers: the values for the uniforms ``u`` (in the compute dtype)."""
         raise NotImplementedError
 
-    def sample(self, words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
-               shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+    def sample(
+        self,
+        words: Any,
+        numbers: tuple[Any, ...],
+        static: tuple[Any, ...],
+        shape: tuple[int, ...],
+        dtype: np.dtype[Any],
+    ) -> jax.Array:
         """Structured samplers: the whole array, from the key's two ``words``."""
         raise NotImplementedError

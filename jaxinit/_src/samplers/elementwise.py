@@ -15,7 +15,12 @@ from jaxinit._src import checks
 from jaxinit._src.fans import FanAxes
 from jaxinit._src.laws import Normal, Real, Triangular, TruncatedNormal, Uniform
 from jaxinit._src.representable import (
-    as_compute, bounds_in, cast_inside, check_reach, compute_dtype, interval,
+    as_compute,
+    bounds_in,
+    cast_inside,
+    check_reach,
+    compute_dtype,
+    interval,
 )
 from jaxinit._src.samplers import truncnorm
 from jaxinit._src.samplers.affine import affine, apply_affine
@@ -39,8 +44,7 @@ class Elementwise(Sampler[L]):
 
 
 class UniformSampler(Elementwise[Uniform]):
-    def pack(self, law: Uniform, shape: tuple[int, ...], dtype: np.dtype[Any],
-             axes: FanAxes) -> Packed:
+    def pack(self, law: Uniform, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         low, high, compute = law.low, law.high, compute_dtype(dtype)
         bounds = interval(law, low, high, dtype)
         if _number(low) and _number(high):
@@ -49,24 +53,24 @@ class UniformSampler(Elementwise[Uniform]):
         low, high = as_compute(low, compute), as_compute(high, compute)
         return ("plain",), (low, None, high - low, None, *bounds)
 
-    def transform(self, u: jax.Array, numbers: tuple[Any, ...], static: tuple[Any, ...],
-                  dtype: np.dtype[Any]) -> jax.Array:
+    def transform(
+        self, u: jax.Array, numbers: tuple[Any, ...], static: tuple[Any, ...], dtype: np.dtype[Any]
+    ) -> jax.Array:
         return _bounded(apply_affine(u, static[0], numbers[:4]), numbers, dtype)
 
 
 class NormalSampler(Elementwise[Normal]):
-    def pack(self, law: Normal, shape: tuple[int, ...], dtype: np.dtype[Any],
-             axes: FanAxes) -> Packed:
+    def pack(self, law: Normal, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         mean, std, compute = law.mean, law.std, compute_dtype(dtype)
         if _number(mean) and _number(std):
             check_reach(law, abs(mean) + 8.0 * std, dtype)
             form, constants = affine(mean, std * math.sqrt(2.0), 0.0, compute)
             return (form,), constants
-        return ("plain",), (as_compute(mean, compute), None,
-                            as_compute(std, compute) * math.sqrt(2.0), None)
+        return ("plain",), (as_compute(mean, compute), None, as_compute(std, compute) * math.sqrt(2.0), None)
 
-    def transform(self, u: jax.Array, numbers: tuple[Any, ...], static: tuple[Any, ...],
-                  dtype: np.dtype[Any]) -> jax.Array:
+    def transform(
+        self, u: jax.Array, numbers: tuple[Any, ...], static: tuple[Any, ...], dtype: np.dtype[Any]
+    ) -> jax.Array:
         # mean + (std sqrt2) erfinv(2u - 1), the scale folded on the host: XLA reassociates a
         # product of scalars with the array for some shapes and not others (the last bit with it)
         z = lax.erf_inv(np.asarray(2, u.dtype) * u - np.asarray(1, u.dtype))
@@ -74,8 +78,9 @@ class NormalSampler(Elementwise[Normal]):
 
 
 class TruncatedNormalSampler(Elementwise[TruncatedNormal]):
-    def pack(self, law: TruncatedNormal, shape: tuple[int, ...], dtype: np.dtype[Any],
-             axes: FanAxes) -> Packed:
+    def pack(
+        self, law: TruncatedNormal, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes
+    ) -> Packed:
         mean, std, low, high, compute = law.mean, law.std, law.low, law.high, compute_dtype(dtype)
         bounds = interval(law, low, high, dtype)
         constants: tuple[Any, ...]
@@ -83,8 +88,11 @@ class TruncatedNormalSampler(Elementwise[TruncatedNormal]):
         if static[0] == "general":
             mean, std = as_compute(mean, compute), as_compute(std, compute)
             low, high = as_compute(low, compute), as_compute(high, compute)
-            constants = (mean, std, *truncnorm.legacy_constants(
-                (low - mean) / std, (high - mean) / std, compute))
+            constants = (
+                mean,
+                std,
+                *truncnorm.legacy_constants((low - mean) / std, (high - mean) / std, compute),
+            )
         return static, (*constants, *bounds)
 
     def blocked(self, static: tuple[Any, ...]) -> bool:
@@ -92,8 +100,9 @@ class TruncatedNormalSampler(Elementwise[TruncatedNormal]):
         # each consumer: fused, its code splits into several loops and full-size temporaries
         return static[0] in ("deep", "narrow", "general")
 
-    def transform(self, u: jax.Array, numbers: tuple[Any, ...], static: tuple[Any, ...],
-                  dtype: np.dtype[Any]) -> jax.Array:
+    def transform(
+        self, u: jax.Array, numbers: tuple[Any, ...], static: tuple[Any, ...], dtype: np.dtype[Any]
+    ) -> jax.Array:
         regime, form = static
         if regime == "general":
             mean, std, *constants = numbers[:-2]
@@ -105,8 +114,7 @@ class TruncatedNormalSampler(Elementwise[TruncatedNormal]):
 
 
 class TriangularSampler(Elementwise[Triangular]):
-    def pack(self, law: Triangular, shape: tuple[int, ...], dtype: np.dtype[Any],
-             axes: FanAxes) -> Packed:
+    def pack(self, law: Triangular, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         """(low, high) rounded inwards, the centre and the half-width, in the compute dtype."""
         low, high, compute = law.low, law.high, compute_dtype(dtype)
         bounds = interval(law, low, high, dtype)
@@ -114,11 +122,16 @@ class TriangularSampler(Elementwise[Triangular]):
             low, high = as_compute(low, compute), as_compute(high, compute)
             return (), (low, high, low / 2 + high / 2, high / 2 - low / 2, *bounds)  # no overflow
         centre, half = (low + high) / 2, (high - low) / 2  # Python floats: exact enough, no overflow
-        return (), (*bounds_in(low, high, compute), as_compute(centre, compute),
-                    as_compute(half, compute), *bounds)
+        return (), (
+            *bounds_in(low, high, compute),
+            as_compute(centre, compute),
+            as_compute(half, compute),
+            *bounds,
+        )
 
-    def transform(self, u: jax.Array, numbers: tuple[Any, ...], static: tuple[Any, ...],
-                  dtype: np.dtype[Any]) -> jax.Array:
+    def transform(
+        self, u: jax.Array, numbers: tuple[Any, ...], static: tuple[Any, ...], dtype: np.dtype[Any]
+    ) -> jax.Array:
         """The inverse CDF.
 
         With q = 2 min(u, 1 - u), the value lies at ``half * sqrt(q)`` from the bound on the
@@ -136,7 +149,9 @@ class TriangularSampler(Elementwise[Triangular]):
         root = jnp.sqrt(q)
         from_bound = half * root
         from_centre = half * ((one - q) / (one + root))
-        x = jnp.where(q < np.asarray(0.25, dt),
-                      jnp.where(below, low + from_bound, high - from_bound),
-                      jnp.where(below, centre - from_centre, centre + from_centre))
+        x = jnp.where(
+            q < np.asarray(0.25, dt),
+            jnp.where(below, low + from_bound, high - from_bound),
+            jnp.where(below, centre - from_centre, centre + from_centre),
+        )
         return _bounded(jnp.clip(x, low, high), numbers, dtype)

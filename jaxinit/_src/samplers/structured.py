@@ -29,42 +29,57 @@ MatrixLayout = tuple[tuple[int, ...], tuple[int, int, int]]
 
 
 class ConstantSampler(Sampler[Constant]):
-    def pack(self, law: Constant, shape: tuple[int, ...], dtype: np.dtype[Any],
-             axes: FanAxes) -> Packed:
+    def pack(self, law: Constant, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         return (), (constant_value(law.value, dtype),)
 
-    def sample(self, words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
-               shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+    def sample(
+        self,
+        words: Any,
+        numbers: tuple[Any, ...],
+        static: tuple[Any, ...],
+        shape: tuple[int, ...],
+        dtype: np.dtype[Any],
+    ) -> jax.Array:
         return jnp.full(shape, numbers[0], dtype)
 
 
 class EyeSampler(Sampler[Eye]):
-    def pack(self, law: Eye, shape: tuple[int, ...], dtype: np.dtype[Any],
-             axes: FanAxes) -> Packed:
+    def pack(self, law: Eye, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         return (), (constant_value(law.gain, dtype, "gain"),)
 
-    def sample(self, words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
-               shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+    def sample(
+        self,
+        words: Any,
+        numbers: tuple[Any, ...],
+        static: tuple[Any, ...],
+        shape: tuple[int, ...],
+        dtype: np.dtype[Any],
+    ) -> jax.Array:
         (gain,) = numbers
         return jnp.where(jnp.eye(shape[0], shape[1], dtype=jnp.bool_), gain, jnp.zeros((), dtype))
 
 
-def _matrix_view(shape: tuple[int, ...], layout: MatrixLayout
-                 ) -> tuple[tuple[int, ...], tuple[int, int, int], tuple[int, ...]]:
+def _matrix_view(
+    shape: tuple[int, ...], layout: MatrixLayout
+) -> tuple[tuple[int, ...], tuple[int, int, int], tuple[int, ...]]:
     """Reorder a weight's axes to (batch..., out..., in..., receptive...) and report the sizes."""
     perm, (n_batch, n_out, n_in) = layout
     ordered = tuple(shape[p] for p in perm)
-    sizes = (math.prod(ordered[:n_batch]), math.prod(ordered[n_batch:n_batch + n_out]),
-             math.prod(ordered[n_batch + n_out:n_batch + n_out + n_in]))
-    return ordered, sizes, ordered[n_batch + n_out + n_in:]
+    sizes = (
+        math.prod(ordered[:n_batch]),
+        math.prod(ordered[n_batch : n_batch + n_out]),
+        math.prod(ordered[n_batch + n_out : n_batch + n_out + n_in]),
+    )
+    return ordered, sizes, ordered[n_batch + n_out + n_in :]
 
 
 def _unview(array: jax.Array, ordered: tuple[int, ...], layout: MatrixLayout) -> jax.Array:
     return jnp.transpose(array.reshape(ordered), tuple(int(i) for i in np.argsort(layout[0])))
 
 
-def _centre_mask(full_shape: tuple[int, ...], receptive: tuple[int, ...],
-                 torch_centre: bool = False) -> jax.Array:
+def _centre_mask(
+    full_shape: tuple[int, ...], receptive: tuple[int, ...], torch_centre: bool = False
+) -> jax.Array:
     """True at the centre of the trailing receptive-field axes of ``full_shape``: index
     ``(k - 1) // 2`` of a size-``k`` axis (jax's and Flax's), or ``k // 2`` (torch's)."""
     mask = jnp.ones(full_shape, jnp.bool_)
@@ -76,14 +91,19 @@ def _centre_mask(full_shape: tuple[int, ...], receptive: tuple[int, ...],
 
 
 class DiracSampler(Sampler[Dirac]):
-    def pack(self, law: Dirac, shape: tuple[int, ...], dtype: np.dtype[Any],
-             axes: FanAxes) -> Packed:
+    def pack(self, law: Dirac, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         # torch puts the one at k // 2, the identity of a symmetric padding of k // 2; Flax's
         # padding="SAME" pads (k - 1) // 2 before, so its identity has the one there
         return (law.groups, axes.matrix_layout(len(shape)), axes.layout == "torch"), ()
 
-    def sample(self, words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
-               shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+    def sample(
+        self,
+        words: Any,
+        numbers: tuple[Any, ...],
+        static: tuple[Any, ...],
+        shape: tuple[int, ...],
+        dtype: np.dtype[Any],
+    ) -> jax.Array:
         groups, layout, torch_centre = static
         ordered, (b, o, i), receptive = _matrix_view(shape, layout)
         full = (b, o, i, *receptive)
@@ -124,16 +144,23 @@ class _OrthogonalTimesGain(Sampler[Orthogonal | DeltaOrthogonal]):
 
     whole_matrix: ClassVar[bool] = True
 
-    def pack(self, law: Orthogonal | DeltaOrthogonal, shape: tuple[int, ...],
-             dtype: np.dtype[Any], axes: FanAxes) -> Packed:
+    def pack(
+        self, law: Orthogonal | DeltaOrthogonal, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes
+    ) -> Packed:
         gain = law.gain
         check_reach(law, abs(gain), dtype)  # entries of an orthogonal matrix are in [-1, 1]
         return (axes.matrix_layout(len(shape)),), (as_compute(gain, compute_dtype(dtype)),)
 
 
 class OrthogonalSampler(_OrthogonalTimesGain):
-    def sample(self, words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
-               shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+    def sample(
+        self,
+        words: Any,
+        numbers: tuple[Any, ...],
+        static: tuple[Any, ...],
+        shape: tuple[int, ...],
+        dtype: np.dtype[Any],
+    ) -> jax.Array:
         (gain,) = numbers
         (layout,) = static
         ordered, (b, o, i), receptive = _matrix_view(shape, layout)
@@ -142,29 +169,41 @@ class OrthogonalSampler(_OrthogonalTimesGain):
 
 
 class DeltaOrthogonalSampler(_OrthogonalTimesGain):
-    def sample(self, words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
-               shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+    def sample(
+        self,
+        words: Any,
+        numbers: tuple[Any, ...],
+        static: tuple[Any, ...],
+        shape: tuple[int, ...],
+        dtype: np.dtype[Any],
+    ) -> jax.Array:
         (gain,) = numbers
         (layout,) = static
         ordered, (b, o, i), receptive = _matrix_view(shape, layout)
         q = _haar_orthogonal(words, b, o, i, compute_dtype(dtype))
         q = q.reshape((b, o, i) + (1,) * len(receptive))
         full = (b, o, i, *receptive)
-        return _unview(jnp.where(_centre_mask(full, receptive), gain * q, 0).astype(dtype),
-                       ordered, layout)
+        return _unview(jnp.where(_centre_mask(full, receptive), gain * q, 0).astype(dtype), ordered, layout)
 
 
 class SparseSampler(Sampler[Sparse]):
     whole_matrix: ClassVar[bool] = True
 
-    def pack(self, law: Sparse, shape: tuple[int, ...], dtype: np.dtype[Any],
-             axes: FanAxes) -> Packed:
+    def pack(self, law: Sparse, shape: tuple[int, ...], dtype: np.dtype[Any], axes: FanAxes) -> Packed:
         check_reach(law, 8.0 * law.std, dtype)
-        return ((axes.matrix_layout(len(shape)), law.zeros_per_input),
-                (as_compute(law.std, compute_dtype(dtype)),))
+        return (
+            (axes.matrix_layout(len(shape)), law.zeros_per_input),
+            (as_compute(law.std, compute_dtype(dtype)),),
+        )
 
-    def sample(self, words: Any, numbers: tuple[Any, ...], static: tuple[Any, ...],
-               shape: tuple[int, ...], dtype: np.dtype[Any]) -> jax.Array:
+    def sample(
+        self,
+        words: Any,
+        numbers: tuple[Any, ...],
+        static: tuple[Any, ...],
+        shape: tuple[int, ...],
+        dtype: np.dtype[Any],
+    ) -> jax.Array:
         (std,) = numbers
         layout, zeros_per_input = static
         compute = compute_dtype(dtype)

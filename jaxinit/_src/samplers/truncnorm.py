@@ -37,23 +37,68 @@ _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(6)
 # computed it up to jax 0.10. Ours, not jax's: jax 0.12 rewrote ndtri in a form XLA:CPU splits
 # into several loops with full-size temporaries, and its values moved by an ulp or so; this
 # one fuses into the element loop on every supported jax and gives the same bits on each.
-_NDTRI_P0 = (-5.99633501014107895267E1, 9.80010754185999661536E1, -5.66762857469070293439E1,
-             1.39312609387279679503E1, -1.23916583867381258016E0)
-_NDTRI_Q0 = (1.0, 1.95448858338141759834E0, 4.67627912898881538453E0, 8.63602421390890590575E1,
-             -2.25462687854119370527E2, 2.00260212380060660359E2, -8.20372256168333339912E1,
-             1.59056225126211695515E1, -1.18331621121330003142E0)
-_NDTRI_P1 = (4.05544892305962419923E0, 3.15251094599893866154E1, 5.71628192246421288162E1,
-             4.40805073893200834700E1, 1.46849561928858024014E1, 2.18663306850790267539E0,
-             -1.40256079171354495875E-1, -3.50424626827848203418E-2, -8.57456785154685413611E-4)
-_NDTRI_Q1 = (1.0, 1.57799883256466749731E1, 4.53907635128879210584E1, 4.13172038254672030440E1,
-             1.50425385692907503408E1, 2.50464946208309415979E0, -1.42182922854787788574E-1,
-             -3.80806407691578277194E-2, -9.33259480895457427372E-4)
-_NDTRI_P2 = (3.23774891776946035970E0, 6.91522889068984211695E0, 3.93881025292474443415E0,
-             1.33303460815807542389E0, 2.01485389549179081538E-1, 1.23716634817820021358E-2,
-             3.01581553508235416007E-4, 2.65806974686737550832E-6, 6.23974539184983293730E-9)
-_NDTRI_Q2 = (1.0, 6.02427039364742014255E0, 3.67983563856160859403E0, 1.37702099489081330271E0,
-             2.16236993594496635890E-1, 1.34204006088543189037E-2, 3.28014464682127739104E-4,
-             2.89247864745380683936E-6, 6.79019408009981274425E-9)
+_NDTRI_P0 = (
+    -5.99633501014107895267e1,
+    9.80010754185999661536e1,
+    -5.66762857469070293439e1,
+    1.39312609387279679503e1,
+    -1.23916583867381258016e0,
+)
+_NDTRI_Q0 = (
+    1.0,
+    1.95448858338141759834e0,
+    4.67627912898881538453e0,
+    8.63602421390890590575e1,
+    -2.25462687854119370527e2,
+    2.00260212380060660359e2,
+    -8.20372256168333339912e1,
+    1.59056225126211695515e1,
+    -1.18331621121330003142e0,
+)
+_NDTRI_P1 = (
+    4.05544892305962419923e0,
+    3.15251094599893866154e1,
+    5.71628192246421288162e1,
+    4.40805073893200834700e1,
+    1.46849561928858024014e1,
+    2.18663306850790267539e0,
+    -1.40256079171354495875e-1,
+    -3.50424626827848203418e-2,
+    -8.57456785154685413611e-4,
+)
+_NDTRI_Q1 = (
+    1.0,
+    1.57799883256466749731e1,
+    4.53907635128879210584e1,
+    4.13172038254672030440e1,
+    1.50425385692907503408e1,
+    2.50464946208309415979e0,
+    -1.42182922854787788574e-1,
+    -3.80806407691578277194e-2,
+    -9.33259480895457427372e-4,
+)
+_NDTRI_P2 = (
+    3.23774891776946035970e0,
+    6.91522889068984211695e0,
+    3.93881025292474443415e0,
+    1.33303460815807542389e0,
+    2.01485389549179081538e-1,
+    1.23716634817820021358e-2,
+    3.01581553508235416007e-4,
+    2.65806974686737550832e-6,
+    6.23974539184983293730e-9,
+)
+_NDTRI_Q2 = (
+    1.0,
+    6.02427039364742014255e0,
+    3.67983563856160859403e0,
+    1.37702099489081330271e0,
+    2.16236993594496635890e-1,
+    1.34204006088543189037e-2,
+    3.28014464682127739104e-4,
+    2.89247864745380683936e-6,
+    6.79019408009981274425e-9,
+)
 
 
 def _polyval(coefficients: Sequence[float], x: jax.Array) -> jax.Array:
@@ -81,12 +126,10 @@ def ndtri(p: jax.Array) -> jax.Array:
     first = z - lax.log(z) / z
     small = first - _polyval(_NDTRI_P2, 1 / z) / _polyval(_NDTRI_Q2, 1 / z) / z
     other = first - _polyval(_NDTRI_P1, 1 / z) / _polyval(_NDTRI_Q1, 1 / z) / z
-    x = jnp.where(safe > np.asarray(np.exp(-2.0), dt), big,
-                  jnp.where(z >= np.asarray(8.0, dt), small, other))
+    x = jnp.where(safe > np.asarray(np.exp(-2.0), dt), big, jnp.where(z >= np.asarray(8.0, dt), small, other))
     x = jnp.where(p > np.asarray(1.0 - np.exp(-2.0), dt), x, -x)
     inf = np.asarray(np.inf, dt)
     return jnp.where(p == 0, -inf, jnp.where(p == 1, inf, x))
-
 
 
 @overload
@@ -104,8 +147,9 @@ def _narrow_integral(v: jax.Array | np.float64, A: Real, B: Real) -> jax.Array |
     return v * total
 
 
-def plan(mean: Real, std: Real, low: Real, high: Real,
-                   compute_dtype: DTypeLike) -> tuple[tuple[str, str], tuple[np.ndarray[Any, Any], ...]]:
+def plan(
+    mean: Real, std: Real, low: Real, high: Real, compute_dtype: DTypeLike
+) -> tuple[tuple[str, str], tuple[np.ndarray[Any, Any], ...]]:
     """The algorithm (a static regime name) and the per-law constants for a truncated normal.
 
     Everything that does not depend on the element is computed here, outside the kernel, in
@@ -159,8 +203,12 @@ def plan(mean: Real, std: Real, low: Real, high: Real,
     return _packed("deep", factor, (h, mass, math.log(_series(h)), w), dt)
 
 
-def _packed(regime: str, factor: tuple[str, tuple[np.ndarray[Any, Any], ...]], numbers: Sequence[Any],
-            dt: np.dtype[Any]) -> tuple[tuple[str, str], tuple[np.ndarray[Any, Any], ...]]:
+def _packed(
+    regime: str,
+    factor: tuple[str, tuple[np.ndarray[Any, Any], ...]],
+    numbers: Sequence[Any],
+    dt: np.dtype[Any],
+) -> tuple[tuple[str, str], tuple[np.ndarray[Any, Any], ...]]:
     form, constants = factor
     return (regime, form), (*constants, *(np.asarray(v, dt) for v in numbers))
 
@@ -206,8 +254,7 @@ def offset(u: jax.Array, constants: Sequence[jax.Array], regime: str) -> jax.Arr
     return t
 
 
-def legacy_constants(alpha: jax.Array, beta: jax.Array,
-                               compute_dtype: DTypeLike) -> tuple[jax.Array, ...]:
+def legacy_constants(alpha: jax.Array, beta: jax.Array, compute_dtype: DTypeLike) -> tuple[jax.Array, ...]:
     """Per-element-regime constants for traced bounds (vmap over hyperparameters), from JAX's
     functions in the compute dtype: ``(lo, hi, flip, erf(lo/sqrt2), erf(hi/sqrt2), Phi(lo),
     Phi(hi), log Phi(hi), 1 - Phi(lo)/Phi(hi))`` for the interval mirrored below
@@ -218,8 +265,7 @@ def legacy_constants(alpha: jax.Array, beta: jax.Array,
     lo, hi = jnp.where(flip, -beta, alpha), jnp.where(flip, -alpha, beta)
     sqrt2 = math.sqrt(2.0)
     la, lb = log_ndtr(lo), log_ndtr(hi)
-    values = (lo, hi, lax.erf(lo / sqrt2), lax.erf(hi / sqrt2), ndtr(lo), ndtr(hi), lb,
-              -jnp.expm1(la - lb))
+    values = (lo, hi, lax.erf(lo / sqrt2), lax.erf(hi / sqrt2), ndtr(lo), ndtr(hi), lb, -jnp.expm1(la - lb))
     cast_values = tuple(v.astype(dt) for v in values)
     return (cast_values[0], cast_values[1], flip) + cast_values[2:]
 

@@ -87,16 +87,27 @@ def hf_reference(seed: int = 0) -> Any:
         import transformers
     except ImportError:
         return None
-    config = transformers.GPT2Config(vocab_size=VOCAB, n_positions=POSITIONS, n_embd=WIDTH, n_layer=LAYERS,
-                                     n_head=HEADS, bos_token_id=0, eos_token_id=0, resid_pdrop=0.0,
-                                     embd_pdrop=0.0, attn_pdrop=0.0)
+    config = transformers.GPT2Config(
+        vocab_size=VOCAB,
+        n_positions=POSITIONS,
+        n_embd=WIDTH,
+        n_layer=LAYERS,
+        n_head=HEADS,
+        bos_token_id=0,
+        eos_token_id=0,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
+    )
     torch.manual_seed(seed)
     return transformers.GPT2LMHeadModel(config).eval()
 
 
 def hf_name(path: str) -> str:
     """The HF tensor a parameter stands for (``h/0/attn/c_attn/kernel`` -> ``transformer.h.0.attn.c_attn.weight``)."""
-    leaf = {"kernel": "weight", "scale": "weight", "embedding": "weight", "bias": "bias"}[path.rsplit("/", 1)[1]]
+    leaf = {"kernel": "weight", "scale": "weight", "embedding": "weight", "bias": "bias"}[
+        path.rsplit("/", 1)[1]
+    ]
     return "transformer." + path.rsplit("/", 1)[0].replace("/", ".") + "." + leaf
 
 
@@ -104,8 +115,11 @@ def run(seed: int = 0) -> dict[str, object]:
     recipe = recipes.gpt2(n_layer=LAYERS)
     model = recipes.apply(GPT2(nnx.Rngs(0)), jax.random.key(seed), recipe)  # the one line
     laws = recipes.initializers(model, recipe)
-    ours = {"/".join(map(str, p)): np.asarray(v.get_value()) for p, v in nnx.iter_graph(model)
-            if isinstance(v, nnx.Param)}
+    ours = {
+        "/".join(map(str, p)): np.asarray(v.get_value())
+        for p, v in nnx.iter_graph(model)
+        if isinstance(v, nnx.Param)
+    }
     hf = hf_reference(seed)
     theirs = {n: p.detach().numpy() for n, p in hf.named_parameters()} if hf is not None else {}
     print(f"{'parameter':<24} {'jaxinit law':<38} {'std':>8} {'HF std':>8} {'KS p':>7}")
@@ -113,6 +127,7 @@ def run(seed: int = 0) -> dict[str, object]:
         row = f"{path:<24} {law!r:<38.38} {ours[path].std():8.5f}"
         if theirs:
             from scipy import stats
+
             other = theirs[hf_name(path)]
             p = stats.ks_2samp(other.ravel(), ours[path].ravel()).pvalue if other.std() > 0 else float("nan")
             row += f" {other.std():8.5f} {p:7.3f}"
@@ -122,6 +137,7 @@ def run(seed: int = 0) -> dict[str, object]:
     print(f"loss at step 0: jaxinit NNX {results['loss']:.4f}", end="")
     if hf is not None:
         import torch
+
         tokens = torch.from_numpy(np.array(ids, np.int64))
         with torch.no_grad():
             results["hf_loss"] = float(hf(tokens, labels=tokens).loss)

@@ -15,8 +15,22 @@ normal(mean=0.0, std=0.02)
 
 from jaxinit._src.recipe import Laws, NegLogBias, Recipe, Role, Shaped
 from jaxinit._src.recipe_book import bert, dit, gpt2, llama, megatron, t5, torch, vit
-from jaxinit._src.torch_layers import apply
-from jaxinit._src.torch_layers import recipe_initializers as initializers
+from jaxinit._src.torch_layers import apply, recipe_initializers as initializers
 
-__all__ = ["Laws", "NegLogBias", "Recipe", "Role", "Shaped", "apply", "bert", "dit", "gpt2",
-           "initializers", "llama", "megatron", "t5", "torch", "vit"]
+__all__ = [
+    "Laws",
+    "NegLogBias",
+    "Recipe",
+    "Role",
+    "Shaped",
+    "apply",
+    "bert",
+    "dit",
+    "gpt2",
+    "initializers",
+    "llama",
+    "megatron",
+    "t5",
+    "torch",
+    "vit",
+]

@@ -9,15 +9,54 @@ parameter of an NNX, linen or Equinox model as the equivalent torch model would 
 """
 
 from jaxinit._src.composite import Concat, ZeroRow, laws
-from jaxinit._src.torch_layers.helpers import (
-    AttentionInit, DecoderLayerInit, EncoderLayerInit, LayerInit, NormInit, RecurrentInit,
-    ScaleInit, bilinear, conv, conv_transpose, dense, embed, multihead_attention, norm, prelu,
-    recurrent, rms_norm, transformer_decoder_layer, transformer_encoder_layer,
-)
 from jaxinit._src.torch_layers import TorchParam, initializers, register_layer, reset_parameters
+from jaxinit._src.torch_layers.helpers import (
+    AttentionInit,
+    DecoderLayerInit,
+    EncoderLayerInit,
+    LayerInit,
+    NormInit,
+    RecurrentInit,
+    ScaleInit,
+    bilinear,
+    conv,
+    conv_transpose,
+    dense,
+    embed,
+    multihead_attention,
+    norm,
+    prelu,
+    recurrent,
+    rms_norm,
+    transformer_decoder_layer,
+    transformer_encoder_layer,
+)
 
-__all__ = ["AttentionInit", "Concat", "DecoderLayerInit", "EncoderLayerInit", "LayerInit",
-           "NormInit", "RecurrentInit", "ScaleInit", "TorchParam", "ZeroRow", "bilinear", "conv",
-           "conv_transpose", "dense", "embed", "initializers", "laws", "multihead_attention", "norm",
-           "prelu", "recurrent", "register_layer", "reset_parameters", "rms_norm",
-           "transformer_decoder_layer", "transformer_encoder_layer"]
+__all__ = [
+    "AttentionInit",
+    "Concat",
+    "DecoderLayerInit",
+    "EncoderLayerInit",
+    "LayerInit",
+    "NormInit",
+    "RecurrentInit",
+    "ScaleInit",
+    "TorchParam",
+    "ZeroRow",
+    "bilinear",
+    "conv",
+    "conv_transpose",
+    "dense",
+    "embed",
+    "initializers",
+    "laws",
+    "multihead_attention",
+    "norm",
+    "prelu",
+    "recurrent",
+    "register_layer",
+    "reset_parameters",
+    "rms_norm",
+    "transformer_decoder_layer",
+    "transformer_encoder_layer",
+]

@@ -20,11 +20,17 @@ PACKAGE = pathlib.Path(jaxinit.__file__).parent
 #: Bottom first. A module may import from the layers below its own, never from its own layer or
 #: one above it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("vocabulary", ("jaxinit.typing", "jaxinit._src", "jaxinit._src.export",
-                    "jaxinit._src.checks")),
+    ("vocabulary", ("jaxinit.typing", "jaxinit._src", "jaxinit._src.export", "jaxinit._src.checks")),
     ("bits", ("jaxinit._src.bits",)),
-    ("facts", ("jaxinit._src.representable", "jaxinit._src.fans", "jaxinit._src.sharding",
-               "jaxinit._src.generator")),
+    (
+        "facts",
+        (
+            "jaxinit._src.representable",
+            "jaxinit._src.fans",
+            "jaxinit._src.sharding",
+            "jaxinit._src.generator",
+        ),
+    ),
     ("laws", ("jaxinit._src.laws",)),
     ("sampler interface", ("jaxinit._src.samplers.base", "jaxinit._src.samplers.affine")),
     ("truncated normal", ("jaxinit._src.samplers.truncnorm",)),
@@ -33,19 +39,33 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engine", ("jaxinit._src.engine",)),
     ("initializer", ("jaxinit._src.initializer",)),
     ("factories", ("jaxinit._src.initializers", "jaxinit._src.tree", "jaxinit._src.adapters")),
-    ("built on the factories", ("jaxinit._src.composite", "jaxinit._src.jax_nn",
-                                "jaxinit._src.inplace")),
+    ("built on the factories", ("jaxinit._src.composite", "jaxinit._src.jax_nn", "jaxinit._src.inplace")),
     ("registry and torch's formulas", ("jaxinit._src.registry", "jaxinit._src.torch_layers.formulas")),
     ("torch per-layer helpers", ("jaxinit._src.torch_layers.helpers",)),
     ("recipe values", ("jaxinit._src.recipe",)),
     ("recipe book", ("jaxinit._src.recipe_book",)),
     ("torch layer rules", ("jaxinit._src.torch_layers.rules",)),
     ("walk", ("jaxinit._src.torch_layers.walk",)),
-    ("per framework", ("jaxinit._src.torch_layers.linen_layers", "jaxinit._src.torch_layers.nnx_layers",
-                       "jaxinit._src.torch_layers.equinox_layers", "jaxinit._src.torch_layers.pytree")),
+    (
+        "per framework",
+        (
+            "jaxinit._src.torch_layers.linen_layers",
+            "jaxinit._src.torch_layers.nnx_layers",
+            "jaxinit._src.torch_layers.equinox_layers",
+            "jaxinit._src.torch_layers.pytree",
+        ),
+    ),
     ("apply", ("jaxinit._src.torch_layers",)),
-    ("public modules", ("jaxinit.distributions", "jaxinit.inplace", "jaxinit.jax_nn",
-                        "jaxinit.recipes", "jaxinit.torch_defaults")),
+    (
+        "public modules",
+        (
+            "jaxinit.distributions",
+            "jaxinit.inplace",
+            "jaxinit.jax_nn",
+            "jaxinit.recipes",
+            "jaxinit.torch_defaults",
+        ),
+    ),
     ("package", ("jaxinit",)),
 )
 
@@ -77,7 +97,7 @@ def imports_of(name: str, path: pathlib.Path, known: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:  # relative: from the package, up level - 1 packages
-                anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, *([base] if base else [])])
             for alias in node.names:
                 full = f"{base}.{alias.name}"
@@ -99,9 +119,10 @@ def upward_imports(graph: dict[str, set[str]]) -> list[str]:
     level, names = layer_of(), [name for name, _ in LAYERS]
     return sorted(
         f"{module} ({names[level[module]]}) imports {target} ({names[level[target]]})"
-        for module, targets in graph.items() for target in targets
-        if target != module and level[target] >= level[module]
-        and (module, target) not in EXCEPTIONS)
+        for module, targets in graph.items()
+        for target in targets
+        if target != module and level[target] >= level[module] and (module, target) not in EXCEPTIONS
+    )
 
 
 def test_every_module_has_a_layer():
@@ -119,11 +140,14 @@ def test_the_known_upward_imports_are_still_there():
     assert [pair for pair in EXCEPTIONS if pair[1] not in graph[pair[0]]] == []
 
 
-@pytest.mark.parametrize("upward", [
-    ("jaxinit._src.laws", "jaxinit._src.samplers"),
-    ("jaxinit._src.bits", "jaxinit._src.engine"),
-    ("jaxinit._src.samplers.elementwise", "jaxinit._src.samplers.structured"),  # same layer
-])
+@pytest.mark.parametrize(
+    "upward",
+    [
+        ("jaxinit._src.laws", "jaxinit._src.samplers"),
+        ("jaxinit._src.bits", "jaxinit._src.engine"),
+        ("jaxinit._src.samplers.elementwise", "jaxinit._src.samplers.structured"),  # same layer
+    ],
+)
 def test_an_upward_import_is_reported(upward):
     graph = import_graph()
     graph[upward[0]] = graph[upward[0]] | {upward[1]}
@@ -133,8 +157,9 @@ def test_an_upward_import_is_reported(upward):
 
 def test_function_level_and_relative_imports_are_seen(tmp_path):
     source = tmp_path / "laws.py"
-    source.write_text("def f():\n    from jaxinit._src import engine\n"
-                      "def g():\n    from .samplers import base\n")
+    source.write_text(
+        "def f():\n    from jaxinit._src import engine\ndef g():\n    from .samplers import base\n"
+    )
     found = imports_of("jaxinit._src.laws", source, set(modules()))
     assert found == {"jaxinit._src.engine", "jaxinit._src.samplers.base"}
 

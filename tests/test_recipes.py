@@ -13,8 +13,7 @@ import pytest
 from flax import nnx
 
 import jaxinit
-from jaxinit import recipes
-from jaxinit import torch_defaults as td
+from jaxinit import recipes, torch_defaults as td
 
 
 class Block(nnx.Module):
@@ -45,16 +44,21 @@ class Net(nnx.Module):
 def same(a, b):
     """Two fan-free initializers with the same law, up to rounding of its parameters."""
     la, lb = a.distribution((2, 2)), b.distribution((2, 2))
-    return type(la) is type(lb) and all(math.isclose(la.params[k], lb.params[k], rel_tol=1e-12)
-                                        for k in la.params)
+    return type(la) is type(lb) and all(
+        math.isclose(la.params[k], lb.params[k], rel_tol=1e-12) for k in la.params
+    )
 
 
 def values(model):
-    return {"/".join(map(str, p)): np.asarray(v.get_value()) for p, v in nnx.iter_graph(model)
-            if isinstance(v, (nnx.Param, nnx.BatchStat))}
+    return {
+        "/".join(map(str, p)): np.asarray(v.get_value())
+        for p, v in nnx.iter_graph(model)
+        if isinstance(v, (nnx.Param, nnx.BatchStat))
+    }
 
 
 # -- torch(): reset_parameters, bit for bit --------------------------------------------------
+
 
 @pytest.mark.slow  # builds several models: in the full run
 def test_reset_parameters_is_apply_of_the_torch_recipe(key):
@@ -76,23 +80,55 @@ def test_reset_parameters_is_apply_of_the_torch_recipe(key):
 
 # -- the factories ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("build, error, message", [
-    (lambda: recipes.gpt2(0), ValueError, r"`n_layer` must be >= 1, got 0"),
-    (lambda: recipes.gpt2(2.5), TypeError, r"`n_layer` must be an integer, got 2.5"),
-    (lambda: recipes.gpt2(2, initializer_range=-0.02), ValueError, r"`initializer_range` must be > 0, got -0.02"),
-    (lambda: recipes.llama(0.0), ValueError, r"`initializer_range` must be > 0, got 0.0"),
-    (lambda: recipes.bert(pad_token_id=1.5), TypeError, r"`pad_token_id` must be an integer, got 1.5"),
-    (lambda: recipes.t5(d_kv=0), ValueError, r"`d_kv` must be >= 1, got 0"),
-    (lambda: recipes.t5(factor=float("nan")), ValueError, r"`factor` must be finite, got nan"),
-    (lambda: recipes.vit("timm"), ValueError, r"`mode` must be one of '', 'jax', 'jax_nlhb', 'moco', 'reset', got 'timm'"),
-    (lambda: recipes.megatron(0.02, 0), ValueError, r"`num_layers` must be >= 1, got 0"),
-    (lambda: recipes.megatron(-1.0, 2), ValueError, r"`sigma` must be > 0, got -1.0"),
-    (lambda: recipes.gpt2(2, residual=3), TypeError, r"`residual` must be a glob string, a sequence of them or None, got 3"),
-    (lambda: recipes.torch(transformer=[3]), TypeError, r"`transformer` entries must be glob strings, got 3"),
-    (lambda: recipes.Role("x", "a", weight=jaxinit.xavier_uniform), TypeError, r"`weight` must be a jaxinit initializer"),
-    (lambda: recipes.Recipe("mine", layers=(("dense", recipes.Laws()),)), ValueError, r"`kind` must be one of 'linear'"),
-    (lambda: recipes.apply(Block(nnx.Rngs(0)), jax.random.key(0), "gpt2"), TypeError, r"`recipe` must be a jaxinit.recipes.Recipe"),
-])
+
+@pytest.mark.parametrize(
+    "build, error, message",
+    [
+        (lambda: recipes.gpt2(0), ValueError, r"`n_layer` must be >= 1, got 0"),
+        (lambda: recipes.gpt2(2.5), TypeError, r"`n_layer` must be an integer, got 2.5"),
+        (
+            lambda: recipes.gpt2(2, initializer_range=-0.02),
+            ValueError,
+            r"`initializer_range` must be > 0, got -0.02",
+        ),
+        (lambda: recipes.llama(0.0), ValueError, r"`initializer_range` must be > 0, got 0.0"),
+        (lambda: recipes.bert(pad_token_id=1.5), TypeError, r"`pad_token_id` must be an integer, got 1.5"),
+        (lambda: recipes.t5(d_kv=0), ValueError, r"`d_kv` must be >= 1, got 0"),
+        (lambda: recipes.t5(factor=float("nan")), ValueError, r"`factor` must be finite, got nan"),
+        (
+            lambda: recipes.vit("timm"),
+            ValueError,
+            r"`mode` must be one of '', 'jax', 'jax_nlhb', 'moco', 'reset', got 'timm'",
+        ),
+        (lambda: recipes.megatron(0.02, 0), ValueError, r"`num_layers` must be >= 1, got 0"),
+        (lambda: recipes.megatron(-1.0, 2), ValueError, r"`sigma` must be > 0, got -1.0"),
+        (
+            lambda: recipes.gpt2(2, residual=3),
+            TypeError,
+            r"`residual` must be a glob string, a sequence of them or None, got 3",
+        ),
+        (
+            lambda: recipes.torch(transformer=[3]),
+            TypeError,
+            r"`transformer` entries must be glob strings, got 3",
+        ),
+        (
+            lambda: recipes.Role("x", "a", weight=jaxinit.xavier_uniform),
+            TypeError,
+            r"`weight` must be a jaxinit initializer",
+        ),
+        (
+            lambda: recipes.Recipe("mine", layers=(("dense", recipes.Laws()),)),
+            ValueError,
+            r"`kind` must be one of 'linear'",
+        ),
+        (
+            lambda: recipes.apply(Block(nnx.Rngs(0)), jax.random.key(0), "gpt2"),
+            TypeError,
+            r"`recipe` must be a jaxinit.recipes.Recipe",
+        ),
+    ],
+)
 def test_bad_hyperparameters_raise_at_the_factory(build, error, message):
     with pytest.raises(error, match=message):
         build()
@@ -103,22 +139,38 @@ def test_recipes_are_values():
     assert recipes.gpt2(12) != recipes.gpt2(24)
     assert repr(recipes.vit("jax")) == "vit(mode='jax')"
     assert repr(recipes.megatron(0.02, 24)) == "megatron(sigma=0.02, num_layers=24)"
-    for obj in (recipes.Recipe, recipes.Role, recipes.Laws, recipes.Shaped, recipes.NegLogBias,
-                recipes.apply, recipes.initializers, recipes.gpt2, recipes.torch):
+    for obj in (
+        recipes.Recipe,
+        recipes.Role,
+        recipes.Laws,
+        recipes.Shaped,
+        recipes.NegLogBias,
+        recipes.apply,
+        recipes.initializers,
+        recipes.gpt2,
+        recipes.torch,
+    ):
         assert obj.__module__ == "jaxinit.recipes"
     assert recipes.initializers.__name__ == "initializers"
 
 
 # -- roles --------------------------------------------------------------------------------------
 
+
 def test_gpt2_roles_on_nnx(key):
     inits = recipes.initializers(Block(nnx.Rngs(0)), recipes.gpt2(n_layer=8))
     assert inits == {
-        "ln_1/scale": jaxinit.ones(), "ln_1/bias": jaxinit.zeros(),
-        "c_attn/kernel": jaxinit.normal(0.0, 0.02), "c_attn/bias": jaxinit.zeros(),
-        "c_proj/kernel": jaxinit.normal(0.0, 0.005), "c_proj/bias": jaxinit.zeros(),
-        "mlp/c_fc/kernel": jaxinit.normal(0.0, 0.02), "mlp/c_fc/bias": jaxinit.zeros(),
-        "mlp/c_proj/kernel": jaxinit.normal(0.0, 0.005), "mlp/c_proj/bias": jaxinit.zeros()}
+        "ln_1/scale": jaxinit.ones(),
+        "ln_1/bias": jaxinit.zeros(),
+        "c_attn/kernel": jaxinit.normal(0.0, 0.02),
+        "c_attn/bias": jaxinit.zeros(),
+        "c_proj/kernel": jaxinit.normal(0.0, 0.005),
+        "c_proj/bias": jaxinit.zeros(),
+        "mlp/c_fc/kernel": jaxinit.normal(0.0, 0.02),
+        "mlp/c_fc/bias": jaxinit.zeros(),
+        "mlp/c_proj/kernel": jaxinit.normal(0.0, 0.005),
+        "mlp/c_proj/bias": jaxinit.zeros(),
+    }
     # a user's own name for the residual projections; "mlp/c_proj" is that layer only
     inits = recipes.initializers(Block(nnx.Rngs(0)), recipes.gpt2(8, residual="mlp/c_proj"))
     assert inits["c_proj/kernel"] == jaxinit.normal(0.0, 0.02)
@@ -129,8 +181,11 @@ def test_gpt2_roles_on_nnx(key):
 
 
 def test_a_role_that_matches_nothing_is_an_error(key):
-    with pytest.raises(ValueError, match=r"role 'residual' of gpt2\(.*\) \(pattern \('out_proj',\)\) matches no "
-                                         r"layer or parameter .* The paths are: c_attn, "):
+    with pytest.raises(
+        ValueError,
+        match=r"role 'residual' of gpt2\(.*\) \(pattern \('out_proj',\)\) matches no "
+        r"layer or parameter .* The paths are: c_attn, ",
+    ):
         recipes.apply(Block(nnx.Rngs(0)), key, recipes.gpt2(4, residual="out_proj"))
     # strict=False: the role is skipped
     inits = recipes.initializers(Block(nnx.Rngs(0)), recipes.gpt2(4, residual="out_proj"), strict=False)
@@ -161,7 +216,7 @@ def test_vit_modes_and_raw_parameters(key):
     assert inits["mlp/c_fc/bias"] == jaxinit.normal(0.0, 1e-6) and inits["qkv/bias"] == jaxinit.zeros()
     bound = math.sqrt(6 / (d + 3 * d))
     assert same(inits["qkv/kernel"], jaxinit.uniform(-bound, bound))
-    std = math.sqrt(1 / (3 * 16)) / .87962566103423978
+    std = math.sqrt(1 / (3 * 16)) / 0.87962566103423978
     assert same(inits["patch_embed/kernel"], jaxinit.trunc_normal(0.0, std, -2 * std, 2 * std))
     moco = recipes.initializers(ViT(nnx.Rngs(0)), recipes.vit("moco"))
     bound = math.sqrt(6 / (d + d))
@@ -183,7 +238,9 @@ class DiT(nnx.Module):
         self.x_embedder = nnx.Conv(4, d, (2, 2), strides=2, rngs=rngs)
         self.y_embedder = nnx.Embed(11, d, rngs=rngs)
         self.t_embedder = nnx.Module()
-        self.t_embedder.mlp = nnx.Sequential(nnx.Linear(8, d, rngs=rngs), nnx.silu, nnx.Linear(d, d, rngs=rngs))
+        self.t_embedder.mlp = nnx.Sequential(
+            nnx.Linear(8, d, rngs=rngs), nnx.silu, nnx.Linear(d, d, rngs=rngs)
+        )
         self.blocks = nnx.List([DiTBlock(rngs, d) for _ in range(2)])
         self.final_layer = nnx.Module()
         self.final_layer.adaLN_modulation = nnx.Sequential(nnx.silu, nnx.Linear(d, 2 * d, rngs=rngs))
@@ -195,8 +252,12 @@ def test_dit_adaln_zero(key):
     d = 16
     inits = recipes.initializers(DiT(nnx.Rngs(0)), recipes.dit())
     zero = [p for p, i in inits.items() if i == jaxinit.zeros() and p.endswith("kernel")]
-    assert sorted(zero) == ["blocks/0/adaLN_modulation/layers/1/kernel", "blocks/1/adaLN_modulation/layers/1/kernel",
-                            "final_layer/adaLN_modulation/layers/1/kernel", "final_layer/linear/kernel"]
+    assert sorted(zero) == [
+        "blocks/0/adaLN_modulation/layers/1/kernel",
+        "blocks/1/adaLN_modulation/layers/1/kernel",
+        "final_layer/adaLN_modulation/layers/1/kernel",
+        "final_layer/linear/kernel",
+    ]
     assert all(i == jaxinit.zeros() for p, i in inits.items() if p.endswith("bias"))
     assert inits["t_embedder/mlp/layers/0/kernel"] == jaxinit.normal(0.0, 0.02)
     assert inits["y_embedder/embedding"] == jaxinit.normal(0.0, 0.02)
@@ -217,13 +278,19 @@ def test_megatron_scaled_output_layers():
             self.linear_fc1 = nnx.Linear(8, 32, rngs=rngs)
             self.linear_fc2 = nnx.Linear(32, 8, rngs=rngs)
             self.embedding = nnx.Embed(50, 8, rngs=rngs)
+
     inits = recipes.initializers(Layer(nnx.Rngs(0)), recipes.megatron(0.01, num_layers=32))
-    assert inits["linear_qkv/kernel"] == inits["linear_fc1/kernel"] == inits["embedding/embedding"] \
+    assert (
+        inits["linear_qkv/kernel"]
+        == inits["linear_fc1/kernel"]
+        == inits["embedding/embedding"]
         == jaxinit.normal(0.0, 0.01)
+    )
     assert inits["linear_proj/kernel"] == inits["linear_fc2/kernel"] == jaxinit.normal(0.0, 0.01 / 8)
 
 
 # -- frameworks, keys and abstract models --------------------------------------------------------
+
 
 class LinenBlock(nn.Module):
     @nn.compact
@@ -252,13 +319,18 @@ def test_linen_and_equinox(key):
     assert inits["params/c_proj/kernel"] == jaxinit.normal(0.0, 0.01)
     assert inits["params/c_attn/kernel"] == jaxinit.normal(0.0, 0.02)
     variables = recipes.apply(LinenBlock(), key, recipe, x)
-    assert variables["params"]["c_proj"]["bias"].shape == (16,) and (variables["params"]["ln_1"]["scale"] == 1).all()
+    assert (
+        variables["params"]["c_proj"]["bias"].shape == (16,)
+        and (variables["params"]["ln_1"]["scale"] == 1).all()
+    )
     # each parameter drawn with path_key(key, its path)
     expected = jaxinit.normal(0.0, 0.01)(jaxinit.path_key(key, "params/c_proj/kernel"), (16, 16))
     assert (variables["params"]["c_proj"]["kernel"] == expected).all()
     block = recipes.apply(EqxBlock(jax.random.key(1)), key, recipe)
     assert recipes.initializers(block, recipe)["c_proj/weight"] == jaxinit.normal(0.0, 0.01)
-    assert (block.c_proj.weight == jaxinit.normal(0.0, 0.01)(jaxinit.path_key(key, "c_proj/weight"), (16, 16))).all()
+    assert (
+        block.c_proj.weight == jaxinit.normal(0.0, 0.01)(jaxinit.path_key(key, "c_proj/weight"), (16, 16))
+    ).all()
     assert (block.c_proj.bias == 0).all()
 
 

@@ -68,7 +68,9 @@ def mirror(module, rngs, prefix="", names=None):
 
     if isinstance(module, tnn.Linear):
         param("weight", "kernel"), param("bias", "bias")
-        return nnx.Linear(module.in_features, module.out_features, use_bias=module.bias is not None, rngs=rngs)
+        return nnx.Linear(
+            module.in_features, module.out_features, use_bias=module.bias is not None, rngs=rngs
+        )
     if kind == "Conv1D":  # HF GPT-2's Linear, weight (in, out)
         param("weight", "kernel"), param("bias", "bias")
         return nnx.Linear(module.weight.shape[0], module.nf, rngs=rngs)
@@ -77,16 +79,26 @@ def mirror(module, rngs, prefix="", names=None):
         return nnx.Embed(module.num_embeddings, module.embedding_dim, rngs=rngs)
     if isinstance(module, tnn.LayerNorm):
         param("weight", "scale"), param("bias", "bias")
-        return nnx.LayerNorm(module.normalized_shape[-1], use_bias=module.bias is not None,
-                             use_scale=module.weight is not None, rngs=rngs)
+        return nnx.LayerNorm(
+            module.normalized_shape[-1],
+            use_bias=module.bias is not None,
+            use_scale=module.weight is not None,
+            rngs=rngs,
+        )
     if "RMSNorm" in kind or kind == "T5LayerNorm":
         param("weight", "scale")
         return nnx.RMSNorm(module.weight.shape[0], rngs=rngs)
     if isinstance(module, tnn.Conv2d):
         param("weight", "kernel"), param("bias", "bias")
-        return nnx.Conv(module.in_channels, module.out_channels, module.kernel_size,
-                        strides=module.stride, feature_group_count=module.groups,
-                        use_bias=module.bias is not None, rngs=rngs)
+        return nnx.Conv(
+            module.in_channels,
+            module.out_channels,
+            module.kernel_size,
+            strides=module.stride,
+            feature_group_count=module.groups,
+            use_bias=module.bias is not None,
+            rngs=rngs,
+        )
     if isinstance(module, (tnn.ModuleList, tnn.Sequential)):
         return nnx.List([mirror(child, rngs, f"{prefix}{i}.", names) for i, child in enumerate(module)])
     assert not isinstance(module, (tnn.Conv1d, tnn.Conv3d, tnn.MultiheadAttention, tnn.LSTM)), kind
@@ -100,14 +112,20 @@ def mirror(module, rngs, prefix="", names=None):
 
 
 def nnx_values(model):
-    return {"/".join(map(str, p)): np.asarray(v.get_value()) for p, v in nnx.iter_graph(model)
-            if isinstance(v, nnx.Param)}
+    return {
+        "/".join(map(str, p)): np.asarray(v.get_value())
+        for p, v in nnx.iter_graph(model)
+        if isinstance(v, nnx.Param)
+    }
 
 
 def same_law(a, b):
     """Same family, parameters equal up to rounding (torch's xavier is gain * sqrt(2 / n) * sqrt(3))."""
-    return type(a) is type(b) and a.params.keys() == b.params.keys() and all(
-        math.isclose(a.params[k], b.params[k], rel_tol=1e-12, abs_tol=0.0) for k in a.params)
+    return (
+        type(a) is type(b)
+        and a.params.keys() == b.params.keys()
+        and all(math.isclose(a.params[k], b.params[k], rel_tol=1e-12, abs_tol=0.0) for k in a.params)
+    )
 
 
 def compare(reference, recipe, expected, key=jax.random.key(2026)):
@@ -142,8 +160,13 @@ def compare(reference, recipe, expected, key=jax.random.key(2026)):
             assert (theirs.astype(np.float32) == value).all(), (name, law)
             assert (mine.astype(np.float32) == value).all(), (name, law)
             continue
-        pvalues.append((name, stats.ks_2samp(theirs.ravel(), mine.ravel()).pvalue,
-                        stats.kstest(theirs.ravel(), law.scipy().cdf).pvalue))
+        pvalues.append(
+            (
+                name,
+                stats.ks_2samp(theirs.ravel(), mine.ravel()).pvalue,
+                stats.kstest(theirs.ravel(), law.scipy().cdf).pvalue,
+            )
+        )
     threshold = 1e-4 / (2 * len(pvalues))
     bad = [row for row in pvalues if min(row[1:]) <= threshold]
     assert not bad, bad
@@ -151,6 +174,7 @@ def compare(reference, recipe, expected, key=jax.random.key(2026)):
 
 
 # -- HF transformers ---------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def transformers():
@@ -166,8 +190,16 @@ ONE, ZERO = Constant(value=1.0), Constant(value=0.0)
 
 def test_gpt2(transformers):
     n_layer, r = 3, 0.03
-    config = transformers.GPT2Config(n_layer=n_layer, n_embd=64, n_head=2, vocab_size=512, n_positions=64,
-                                     initializer_range=r, bos_token_id=0, eos_token_id=0)
+    config = transformers.GPT2Config(
+        n_layer=n_layer,
+        n_embd=64,
+        n_head=2,
+        vocab_size=512,
+        n_positions=64,
+        initializer_range=r,
+        bos_token_id=0,
+        eos_token_id=0,
+    )
     torch.manual_seed(0)
     reference = transformers.GPT2Model(config)
 
@@ -177,14 +209,24 @@ def test_gpt2(transformers):
         if "ln_" in name:
             return ONE if name.endswith("weight") else ZERO
         return normal(r) if name.endswith("weight") else ZERO
+
     smallest, seen = compare(reference, recipes.gpt2(n_layer, initializer_range=r), expected)
     assert seen == {Normal, Constant}
 
 
 def test_llama(transformers):
-    config = transformers.LlamaConfig(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                                      num_attention_heads=4, num_key_value_heads=2, vocab_size=512,
-                                      pad_token_id=3, initializer_range=0.05, bos_token_id=1, eos_token_id=2)
+    config = transformers.LlamaConfig(
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        vocab_size=512,
+        pad_token_id=3,
+        initializer_range=0.05,
+        bos_token_id=1,
+        eos_token_id=2,
+    )
     torch.manual_seed(1)
     reference = transformers.LlamaModel(config)
 
@@ -192,12 +234,19 @@ def test_llama(transformers):
         if name == "embed_tokens.weight":
             return 3, normal(0.05)
         return ONE if "norm" in name else normal(0.05)
+
     compare(reference, recipes.llama(0.05, pad_token_id=3), expected)
 
 
 def test_bert(transformers):
-    config = transformers.BertConfig(hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
-                                     intermediate_size=128, vocab_size=512, max_position_embeddings=64)
+    config = transformers.BertConfig(
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=128,
+        vocab_size=512,
+        max_position_embeddings=64,
+    )
     torch.manual_seed(2)
     reference = transformers.BertModel(config, add_pooling_layer=True)
 
@@ -207,14 +256,23 @@ def test_bert(transformers):
         if "LayerNorm" in name:
             return ONE if name.endswith("weight") else ZERO
         return normal(0.02) if name.endswith("weight") else ZERO
+
     compare(reference, recipes.bert(), expected)
 
 
 @pytest.mark.parametrize("factor", [1.0, 0.5])
 def test_t5(transformers, factor):
     d_model, d_kv, d_ff, heads = 64, 8, 128, 4
-    config = transformers.T5Config(d_model=d_model, d_kv=d_kv, d_ff=d_ff, num_layers=2, num_heads=heads,
-                                   vocab_size=512, initializer_factor=factor, feed_forward_proj="gated-gelu")
+    config = transformers.T5Config(
+        d_model=d_model,
+        d_kv=d_kv,
+        d_ff=d_ff,
+        num_layers=2,
+        num_heads=heads,
+        vocab_size=512,
+        initializer_factor=factor,
+        feed_forward_proj="gated-gelu",
+    )
     torch.manual_seed(3)
     reference = transformers.T5Model(config)
 
@@ -224,14 +282,23 @@ def test_t5(transformers, factor):
             return normal(factor)
         if "layer_norm" in name:
             return Constant(value=factor)
-        stds = {"q": (d_model * d_kv) ** -0.5, "k": d_model ** -0.5, "v": d_model ** -0.5,
-                "o": (heads * d_kv) ** -0.5, "wi_0": d_model ** -0.5, "wi_1": d_model ** -0.5,
-                "wo": d_ff ** -0.5, "relative_attention_bias": d_model ** -0.5}
+        stds = {
+            "q": (d_model * d_kv) ** -0.5,
+            "k": d_model**-0.5,
+            "v": d_model**-0.5,
+            "o": (heads * d_kv) ** -0.5,
+            "wi_0": d_model**-0.5,
+            "wi_1": d_model**-0.5,
+            "wo": d_ff**-0.5,
+            "relative_attention_bias": d_model**-0.5,
+        }
         return normal(factor * stds[leaf])
+
     compare(reference, recipes.t5(d_model=d_model, d_kv=d_kv, factor=factor), expected)
 
 
 # -- timm --------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def timm_vit():
@@ -240,7 +307,7 @@ def timm_vit():
 
 
 def lecun_tf(fan_in):
-    std = math.sqrt(1 / fan_in) / .87962566103423978  # timm's variance_scaling_, truncated_normal
+    std = math.sqrt(1 / fan_in) / 0.87962566103423978  # timm's variance_scaling_, truncated_normal
     return TruncatedNormal(mean=0.0, std=std, low=-2 * std, high=2 * std)
 
 
@@ -253,8 +320,16 @@ def xavier(fan_in, fan_out):
 def test_vit(timm_vit, mode):
     dim, classes, patch = 64, 10, 8
     torch.manual_seed(4)
-    reference = timm_vit.VisionTransformer(img_size=32, patch_size=patch, embed_dim=dim, depth=2, num_heads=4,
-                                           num_classes=classes, qkv_bias=True, weight_init=mode)
+    reference = timm_vit.VisionTransformer(
+        img_size=32,
+        patch_size=patch,
+        embed_dim=dim,
+        depth=2,
+        num_heads=4,
+        num_classes=classes,
+        qkv_bias=True,
+        weight_init=mode,
+    )
 
     def expected(name, shape):  # VisionTransformer.init_weights and init_weights_vit_*
         if name == "pos_embed":
@@ -272,7 +347,9 @@ def test_vit(timm_vit, mode):
         # Linear layers
         out, fan_in = shape if len(shape) == 2 else (shape[0], None)
         if mode == "reset":
-            bound = 1 / math.sqrt(fan_in if fan_in else dict(reference.named_parameters())[name[:-4] + "weight"].shape[1])
+            bound = 1 / math.sqrt(
+                fan_in if fan_in else dict(reference.named_parameters())[name[:-4] + "weight"].shape[1]
+            )
             return Uniform(low=-bound, high=bound)
         if name.endswith("bias"):
             if mode.startswith("jax") and name.startswith("head"):
@@ -287,6 +364,7 @@ def test_vit(timm_vit, mode):
         if mode == "moco" and ".qkv." in name:
             return xavier(fan_in, out // 3)
         return xavier(fan_in, out)
+
     smallest, seen = compare(reference, recipes.vit(mode), expected)
     assert (TruncatedNormal in seen) and (Uniform in seen)
 
@@ -295,8 +373,16 @@ def test_the_comparison_can_fail(transformers):
     """A recipe without GPT-2's residual scaling: the law check fails; and with a reference law
     that agrees with the wrong recipe, the KS tests against torch's own draws catch it."""
     n_layer, r = 3, 0.03
-    config = transformers.GPT2Config(n_layer=n_layer, n_embd=64, n_head=2, vocab_size=512, n_positions=64,
-                                     initializer_range=r, bos_token_id=0, eos_token_id=0)
+    config = transformers.GPT2Config(
+        n_layer=n_layer,
+        n_embd=64,
+        n_head=2,
+        vocab_size=512,
+        n_positions=64,
+        initializer_range=r,
+        bos_token_id=0,
+        eos_token_id=0,
+    )
     torch.manual_seed(0)
     reference = transformers.GPT2Model(config)
     wrong = recipes.gpt2(n_layer, initializer_range=r, residual=None)
@@ -305,8 +391,16 @@ def test_the_comparison_can_fail(transformers):
         if "ln_" in name:
             return ONE if name.endswith("weight") else ZERO
         return normal(r) if name.endswith("weight") else ZERO
+
     with pytest.raises(AssertionError, match="c_proj.weight"):
-        compare(reference, wrong, lambda name, shape: normal(r / math.sqrt(2 * n_layer))
-                if name.endswith("c_proj.weight") else unscaled(name, shape))
+        compare(
+            reference,
+            wrong,
+            lambda name, shape: (
+                normal(r / math.sqrt(2 * n_layer))
+                if name.endswith("c_proj.weight")
+                else unscaled(name, shape)
+            ),
+        )
     with pytest.raises(AssertionError, match=r"\('h.0.attn.c_proj.weight', "):
         compare(reference, wrong, unscaled)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import jaxinit
-from jaxinit import torch_defaults
 from conftest import ks_pvalue
+from jaxinit import torch_defaults
 
 pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
 
@@ -26,8 +26,9 @@ def test_dense_defaults_formula(key):
     assert float(jnp.abs(params["bias"]).max()) <= bound
 
 
-
-@pytest.mark.parametrize("in_features,kernel_size,groups", [(16, (3, 3), 1), (16, (3, 3), 4), (8, 5, 1), (6, (3, 3, 3), 2)])
+@pytest.mark.parametrize(
+    "in_features,kernel_size,groups", [(16, (3, 3), 1), (16, (3, 3), 4), (8, 5, 1), (6, (3, 3, 3), 2)]
+)
 def test_conv_defaults_formula(in_features, kernel_size, groups, key):
     pair = torch_defaults.conv(in_features, kernel_size, groups=groups)
     ks = (kernel_size,) if isinstance(kernel_size, int) else kernel_size
@@ -38,7 +39,6 @@ def test_conv_defaults_formula(in_features, kernel_size, groups, key):
     conv = nn.Conv(32, ks, feature_group_count=groups, **pair.kwargs())
     params = conv.init(key, jnp.ones((1, *(9 for _ in ks), in_features)))["params"]
     assert params["kernel"].shape == kernel_shape
-
 
 
 def test_conv_transpose_and_others():
@@ -62,7 +62,6 @@ def test_conv_transpose_and_others():
         torch_defaults.dense(0)
 
 
-
 def test_recurrent_defaults_in_a_flax_lstm(key):
     cell = nn.LSTMCell(32, **torch_defaults.recurrent(32).kwargs())
     carry = cell.initialize_carry(key, (1, 16))
@@ -72,17 +71,23 @@ def test_recurrent_defaults_in_a_flax_lstm(key):
         assert float(jnp.abs(x).max()) <= bound
 
 
-
 def test_torch_defaults_match_torch_layers():
     torch = pytest.importorskip("torch")
     from scipy import stats
+
     torch.manual_seed(0)
     for module, pair, weight_to_flax in [
         (torch.nn.Linear(300, 200), torch_defaults.dense(300), lambda w: w.T),
-        (torch.nn.Conv2d(16, 64, 3, groups=4), torch_defaults.conv(16, (3, 3), groups=4),
-         lambda w: np.transpose(w, (2, 3, 1, 0))),
-        (torch.nn.ConvTranspose2d(32, 24, 3), torch_defaults.conv_transpose(24, (3, 3)),
-         lambda w: np.transpose(w, (2, 3, 0, 1))),
+        (
+            torch.nn.Conv2d(16, 64, 3, groups=4),
+            torch_defaults.conv(16, (3, 3), groups=4),
+            lambda w: np.transpose(w, (2, 3, 1, 0)),
+        ),
+        (
+            torch.nn.ConvTranspose2d(32, 24, 3),
+            torch_defaults.conv_transpose(24, (3, 3)),
+            lambda w: np.transpose(w, (2, 3, 0, 1)),
+        ),
     ]:
         w = weight_to_flax(module.weight.detach().numpy())
         law = pair.kernel_init.distribution(w.shape)

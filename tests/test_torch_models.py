@@ -14,10 +14,10 @@ import jax
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
-
 import jaxinit
 from jaxinit import torch_defaults
+
+pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
 
 torch = pytest.importorskip("torch")
 
@@ -35,20 +35,31 @@ def port():
 
 def check_rows(rows):
     """Every law equal to torch's; constants exact; every KS p-value above 1e-4 / (number of tests)."""
-    assert all(r["same_law"] for r in rows), [(r["torch"], r["torch_law"], r["jaxinit"]) for r in rows if not r["same_law"]]
-    assert all(r["exact"] for r in rows if "exact" in r), [r["torch"] for r in rows if not r.get("exact", True)]
+    assert all(r["same_law"] for r in rows), [
+        (r["torch"], r["torch_law"], r["jaxinit"]) for r in rows if not r["same_law"]
+    ]
+    assert all(r["exact"] for r in rows if "exact" in r), [
+        r["torch"] for r in rows if not r.get("exact", True)
+    ]
     tested = [r for r in rows if "p_two_sample" in r]
     threshold = 1e-4 / (2 * len(tested))
     smallest = min(min(r["p_two_sample"], r["p_torch_law"]) for r in tested)
-    assert smallest > threshold, [(r["torch"], r["p_torch_law"], r["p_two_sample"]) for r in tested
-                                  if min(r["p_torch_law"], r["p_two_sample"]) <= threshold]
+    assert smallest > threshold, [
+        (r["torch"], r["p_torch_law"], r["p_two_sample"])
+        for r in tested
+        if min(r["p_torch_law"], r["p_two_sample"]) <= threshold
+    ]
     return smallest
 
 
-ARCH_FRAMEWORKS = [(a, f) for a in ("resnet18", "transformer", "lstm_lm") for f in ("nnx", "linen", "equinox")]
+ARCH_FRAMEWORKS = [
+    (a, f) for a in ("resnet18", "transformer", "lstm_lm") for f in ("nnx", "linen", "equinox")
+]
 
 
-@pytest.mark.parametrize("architecture,framework", ARCH_FRAMEWORKS, ids=[f"{a}-{f}" for a, f in ARCH_FRAMEWORKS])
+@pytest.mark.parametrize(
+    "architecture,framework", ARCH_FRAMEWORKS, ids=[f"{a}-{f}" for a, f in ARCH_FRAMEWORKS]
+)
 def test_architecture_matches_torch(port, architecture, framework, record_property):
     rows = port.compare(framework, architecture)
     smallest = check_rows(rows)
@@ -56,15 +67,20 @@ def test_architecture_matches_torch(port, architecture, framework, record_proper
     record_property("torch_tensors", len(matched))
     record_property("flax_parameters", sum(len(r["flax"]) for r in matched))
     record_property("smallest_ks_p", float(smallest))  # xdist sends plain floats only
-    print(f"{architecture}/{framework}: {len(matched)} torch tensors, {sum(len(r['flax']) for r in matched)} "
-          f"Flax parameters, smallest KS p = {smallest:.3g}")
-    expected = {"resnet18": 122 if framework == "equinox" else 102, "transformer": 25, "lstm_lm": 9}[architecture]
+    print(
+        f"{architecture}/{framework}: {len(matched)} torch tensors, {sum(len(r['flax']) for r in matched)} "
+        f"Flax parameters, smallest KS p = {smallest:.3g}"
+    )
+    expected = {"resnet18": 122 if framework == "equinox" else 102, "transformer": 25, "lstm_lm": 9}[
+        architecture
+    ]
     assert len(matched) == expected
 
 
 def test_nn_transformer_in_nnx(port):
     """torch's nn.Transformer re-draws every tensor of 2+ dims by xavier_uniform: transformer="*"."""
     from flax import nnx
+
     E, HEADS, FF = 32, 4, 64
 
     def attention(rngs):
@@ -93,12 +109,18 @@ def test_nn_transformer_in_nnx(port):
             self.decoder = Stack(DecoderLayer, rngs)
 
     key = jax.random.key(1)
-    model = torch_defaults.reset_parameters(nnx.eval_shape(lambda: Transformer(nnx.Rngs(0))), key, transformer="*")
+    model = torch_defaults.reset_parameters(
+        nnx.eval_shape(lambda: Transformer(nnx.Rngs(0))), key, transformer="*"
+    )
     inits = torch_defaults.initializers(model, transformer="*")
-    values = {"/".join(map(str, p)): v.get_value() for p, v in nnx.iter_graph(model) if isinstance(v, nnx.Param)}
+    values = {
+        "/".join(map(str, p)): v.get_value() for p, v in nnx.iter_graph(model) if isinstance(v, nnx.Param)
+    }
     for path, init in inits.items():  # the values are the reset's draws of the reported laws
-        np.testing.assert_array_equal(np.asarray(values[path]), np.asarray(init(
-            jaxinit.path_key(key, path), values[path].shape, values[path].dtype)))
+        np.testing.assert_array_equal(
+            np.asarray(values[path]),
+            np.asarray(init(jaxinit.path_key(key, path), values[path].shape, values[path].dtype)),
+        )
 
     def xavier(name, value, law):
         if value.ndim < 2:
@@ -107,9 +129,15 @@ def test_nn_transformer_in_nnx(port):
         bound = math.sqrt(6.0 / (fan_in + fan_out))
         return type(law)("uniform", low=-bound, high=bound)
 
-    rows = port.compare_draws("nnx", values, inits, key,
-                              lambda: torch.nn.Transformer(E, HEADS, 1, 1, FF, batch_first=True), torch,
-                              torch_law_of=xavier)
+    rows = port.compare_draws(
+        "nnx",
+        values,
+        inits,
+        key,
+        lambda: torch.nn.Transformer(E, HEADS, 1, 1, FF, batch_first=True),
+        torch,
+        torch_law_of=xavier,
+    )
     check_rows(rows)
     assert len(rows) == 34  # encoder layer 12 + norm 2, decoder layer 18 + norm 2
     assert any(r["torch"] == "decoder.layers.0.linear1.weight" and r["torch_law"] == "U(±0.25)" for r in rows)

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
-
 import jaxinit
+
+pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
 
 torch = pytest.importorskip("torch")
 init = torch.nn.init
@@ -30,8 +30,15 @@ def test_gains_match_torch(name):
 
 
 @pytest.mark.parametrize("shape", TORCH_SHAPES)
-@pytest.mark.parametrize("a,mode,nonlinearity", [(0.0, "fan_in", "leaky_relu"), (math.sqrt(5), "fan_in", "leaky_relu"),
-                                                 (0.0, "fan_out", "relu"), (0.2, "fan_in", "tanh")])
+@pytest.mark.parametrize(
+    "a,mode,nonlinearity",
+    [
+        (0.0, "fan_in", "leaky_relu"),
+        (math.sqrt(5), "fan_in", "leaky_relu"),
+        (0.0, "fan_out", "relu"),
+        (0.2, "fan_in", "tanh"),
+    ],
+)
 def test_kaiming_bounds_match_torch(shape, a, mode, nonlinearity):
     t = torch.empty(shape, dtype=torch.float64)
     fan = init._calculate_correct_fan(t, mode)
@@ -48,10 +55,13 @@ def test_kaiming_bounds_match_torch(shape, a, mode, nonlinearity):
 @pytest.mark.parametrize("shape", TORCH_SHAPES)
 def test_xavier_and_torch_draws_follow_our_law(shape):
     from scipy import stats
+
     torch.manual_seed(0)
     big = (shape[0] * 50,) + shape[1:]
-    for ours, theirs in [(jaxinit.xavier_uniform(gain=1.3, layout="torch"), lambda t: init.xavier_uniform_(t, 1.3)),
-                         (jaxinit.xavier_normal(gain=0.7, layout="torch"), lambda t: init.xavier_normal_(t, 0.7))]:
+    for ours, theirs in [
+        (jaxinit.xavier_uniform(gain=1.3, layout="torch"), lambda t: init.xavier_uniform_(t, 1.3)),
+        (jaxinit.xavier_normal(gain=0.7, layout="torch"), lambda t: init.xavier_normal_(t, 0.7)),
+    ]:
         t = torch.empty(big, dtype=torch.float64)
         theirs(t)
         law = ours.distribution(big)
@@ -60,6 +70,7 @@ def test_xavier_and_torch_draws_follow_our_law(shape):
 
 def test_trunc_normal_and_sparse_follow_our_law():
     from scipy import stats
+
     torch.manual_seed(1)
     t = torch.empty(200, 500, dtype=torch.float64)
     init.trunc_normal_(t, 0.5, 2.0, -1.0, 3.0)

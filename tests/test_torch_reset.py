@@ -8,13 +8,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-
-pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
 from flax import nnx
 
 import jaxinit
 from jaxinit import torch_defaults as td
 from jaxinit._src.torch_layers import rules
+
+pytestmark = pytest.mark.slow  # a framework-parity suite: in the full run, not the edit-test loop
 
 
 @pytest.fixture(autouse=True)
@@ -41,11 +41,15 @@ class WithPosition(nnx.Module):
 
 
 def params_of(model):
-    return {"/".join(map(str, p)): np.asarray(v.get_value()) for p, v in nnx.iter_graph(model)
-            if isinstance(v, nnx.Param)}
+    return {
+        "/".join(map(str, p)): np.asarray(v.get_value())
+        for p, v in nnx.iter_graph(model)
+        if isinstance(v, nnx.Param)
+    }
 
 
 # -- NNX -----------------------------------------------------------------------------------
+
 
 def test_nnx_in_place_same_key_same_values_and_path_keys(key):
     model = MLP(nnx.Rngs(0))
@@ -76,7 +80,9 @@ def test_abstract_nnx_model_is_made_and_runs(key):
     assert isinstance(model.fc1.kernel.get_value(), jax.ShapeDtypeStruct)
     td.reset_parameters(model, key)
     assert model(jnp.ones((2, 16))).shape == (2, 4)
-    assert (params_of(model)["fc1/kernel"] == params_of(td.reset_parameters(MLP(nnx.Rngs(0)), key))["fc1/kernel"]).all()
+    assert (
+        params_of(model)["fc1/kernel"] == params_of(td.reset_parameters(MLP(nnx.Rngs(0)), key))["fc1/kernel"]
+    ).all()
 
 
 def test_abstract_state_that_is_not_a_parameter_is_an_error(key):
@@ -97,9 +103,13 @@ def test_dtypes_are_kept(key):
 
 # -- unknown layers and user rules -------------------------------------------------------
 
+
 def test_unknown_layer_is_an_error_listing_it(key):
-    with pytest.raises(ValueError, match=r"knows no torch initialisation for these layer types: "
-                                         r"test_torch_reset\.WithPosition \(parameters position\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"knows no torch initialisation for these layer types: "
+        r"test_torch_reset\.WithPosition \(parameters position\)",
+    ):
         td.reset_parameters(WithPosition(nnx.Rngs(0)), key)
     model = td.reset_parameters(WithPosition(nnx.Rngs(0)), key, strict=False)
     assert (model.position.get_value() == 1).all()  # left as it was
@@ -109,8 +119,11 @@ def test_unknown_layer_is_an_error_listing_it(key):
 def test_register_a_rule_for_your_own_layer(key):
     td.register_layer(WithPosition, lambda layer, params: {"position": jaxinit.normal(std=0.02)})
     inits = td.initializers(WithPosition(nnx.Rngs(0)))
-    assert inits == {"fc/kernel": jaxinit.uniform(-0.5, 0.5), "fc/bias": jaxinit.uniform(-0.5, 0.5),
-                     "position": jaxinit.normal(std=0.02)}  # the sublayer keeps its own rule
+    assert inits == {
+        "fc/kernel": jaxinit.uniform(-0.5, 0.5),
+        "fc/bias": jaxinit.uniform(-0.5, 0.5),
+        "position": jaxinit.normal(std=0.02),
+    }  # the sublayer keeps its own rule
     model = td.reset_parameters(WithPosition(nnx.Rngs(0)), key)
     assert np.asarray(model.position.get_value()).std() < 0.1
 
@@ -150,19 +163,26 @@ def test_rule_and_registration_errors(key):
 
 def test_layers_without_a_torch_counterpart_say_why(key):
     model = nnx.MultiHeadAttention(4, 32, qkv_features=16, decode=False, rngs=nnx.Rngs(0))
-    with pytest.raises(ValueError, match=r"the model \(flax.nnx.nn.attention.MultiHeadAttention\): "
-                                         r"nnx.MultiHeadAttention has no torch.nn.MultiheadAttention counterpart: "
-                                         r"projections to \[16\] features, not the input's 32"):
+    with pytest.raises(
+        ValueError,
+        match=r"the model \(flax.nnx.nn.attention.MultiHeadAttention\): "
+        r"nnx.MultiHeadAttention has no torch.nn.MultiheadAttention counterpart: "
+        r"projections to \[16\] features, not the input's 32",
+    ):
         td.reset_parameters(model, key)
 
 
 def test_model_and_argument_errors(key):
-    with pytest.raises(TypeError, match="`model` must be a Flax NNX module, a Flax linen module or an "
-                                        "Equinox module, got dict"):
+    with pytest.raises(
+        TypeError,
+        match="`model` must be a Flax NNX module, a Flax linen module or an Equinox module, got dict",
+    ):
         td.reset_parameters({"w": jnp.ones(3)}, key)
     with pytest.raises(TypeError, match="example inputs, `variables` and call keywords are for Flax linen"):
         td.reset_parameters(MLP(nnx.Rngs(0)), key, jnp.ones((1, 16)))
-    with pytest.raises(ValueError, match=r"`transformer` pattern 'encoder' matches no layer; the layer paths are"):
+    with pytest.raises(
+        ValueError, match=r"`transformer` pattern 'encoder' matches no layer; the layer paths are"
+    ):
         td.reset_parameters(MLP(nnx.Rngs(0)), key, transformer="encoder")
     with pytest.raises(TypeError, match="`transformer` entries must be glob strings, got 3"):
         td.reset_parameters(MLP(nnx.Rngs(0)), key, transformer=[3])
@@ -170,9 +190,13 @@ def test_model_and_argument_errors(key):
 
 def test_transformer_option_needs_torch_shapes(key):
     td.register_layer(WithPosition, lambda layer, params: {"position": jaxinit.zeros()})
-    with pytest.raises(ValueError, match=r"'position' is inside a `transformer` layer, but its rule gave a plain"):
+    with pytest.raises(
+        ValueError, match=r"'position' is inside a `transformer` layer, but its rule gave a plain"
+    ):
         td.reset_parameters(WithPosition(nnx.Rngs(0)), key, transformer="*")
-    td.register_layer(WithPosition, lambda layer, params: {"position": td.TorchParam(jaxinit.zeros(), (3, 4))})
+    td.register_layer(
+        WithPosition, lambda layer, params: {"position": td.TorchParam(jaxinit.zeros(), (3, 4))}
+    )
     inits = td.initializers(WithPosition(nnx.Rngs(0)), transformer="*")
     assert inits["position"] == jaxinit.uniform(-math.sqrt(6 / 7), math.sqrt(6 / 7))  # xavier of (3, 4)
     assert inits["fc/kernel"] == jaxinit.uniform(-math.sqrt(6 / 8), math.sqrt(6 / 8))
@@ -180,6 +204,7 @@ def test_transformer_option_needs_torch_shapes(key):
 
 
 # -- Equinox -------------------------------------------------------------------------------
+
 
 def test_equinox_returns_a_new_module(key):
     mlp = eqx.nn.MLP(16, 4, 32, 2, key=jax.random.key(0))
@@ -208,6 +233,7 @@ def test_equinox_defaults_that_differ_from_torch(key):
 
 # -- linen ---------------------------------------------------------------------------------
 
+
 class LinenNet(nn.Module):
     @nn.compact
     def __call__(self, x, train: bool = False):
@@ -230,8 +256,9 @@ def test_linen_variables(key):
     assert model.apply(full, x).shape == (3, 2)
     # keys from the collection path, as reinit derives them from the variables tree
     kernel = made["params"]["Dense_0"]["kernel"]
-    expected = td.initializers(model, x)["params/Dense_0/kernel"](jaxinit.path_key(key, "params/Dense_0/kernel"),
-                                                                   kernel.shape, kernel.dtype)
+    expected = td.initializers(model, x)["params/Dense_0/kernel"](
+        jaxinit.path_key(key, "params/Dense_0/kernel"), kernel.shape, kernel.dtype
+    )
     np.testing.assert_array_equal(kernel, expected)
     # call keywords reach the model
     assert set(td.initializers(model, x, train=True)) == set(td.initializers(model, x))
@@ -291,6 +318,7 @@ def test_linen_stacked_layers_read_their_sizes_from_the_trailing_axes(key):
 
 # -- every built-in rule against the formula (no torch needed) ------------------------------
 
+
 def U(bound):
     return jaxinit.uniform(-bound, bound)
 
@@ -303,42 +331,71 @@ def laws_close(inits, shapes, expected):
         ref = td.laws(want, shapes[path])
         assert [r for r, _ in got] == [r for r, _ in ref], path
         for (_, a), (_, b) in zip(got, ref):
-            assert a.family == b.family and all(math.isclose(a.params[k], b.params[k], rel_tol=1e-12)
-                                                for k in a.params), (path, a, b)
+            assert a.family == b.family and all(
+                math.isclose(a.params[k], b.params[k], rel_tol=1e-12) for k in a.params
+            ), (path, a, b)
 
 
 def nnx_shapes(model):
-    return {"/".join(map(str, p)): v.get_value().shape for p, v in nnx.iter_graph(model)
-            if isinstance(v, (nnx.Param, nnx.BatchStat))}
+    return {
+        "/".join(map(str, p)): v.get_value().shape
+        for p, v in nnx.iter_graph(model)
+        if isinstance(v, (nnx.Param, nnx.BatchStat))
+    }
 
 
 H, E = 16, 24
 k = 1 / math.sqrt(H)
 NNX_FORMULAS = {
-    "LinearGeneral": (lambda r: nnx.LinearGeneral((2, 3), 5, axis=(-2, -1), rngs=r),
-                      {"kernel": U(1 / math.sqrt(6)), "bias": U(1 / math.sqrt(6))}),
-    "ConvTranspose": (lambda r: nnx.ConvTranspose(6, 4, (3, 2), rngs=r),
-                      {"kernel": U(1 / math.sqrt(4 * 6)), "bias": U(1 / math.sqrt(4 * 6))}),
-    "Conv": (lambda r: nnx.Conv(6, 4, (3, 3), feature_group_count=2, rngs=r),
-             {"kernel": U(1 / math.sqrt(3 * 9)), "bias": U(1 / math.sqrt(3 * 9))}),
+    "LinearGeneral": (
+        lambda r: nnx.LinearGeneral((2, 3), 5, axis=(-2, -1), rngs=r),
+        {"kernel": U(1 / math.sqrt(6)), "bias": U(1 / math.sqrt(6))},
+    ),
+    "ConvTranspose": (
+        lambda r: nnx.ConvTranspose(6, 4, (3, 2), rngs=r),
+        {"kernel": U(1 / math.sqrt(4 * 6)), "bias": U(1 / math.sqrt(4 * 6))},
+    ),
+    "Conv": (
+        lambda r: nnx.Conv(6, 4, (3, 3), feature_group_count=2, rngs=r),
+        {"kernel": U(1 / math.sqrt(3 * 9)), "bias": U(1 / math.sqrt(3 * 9))},
+    ),
     "Embed": (lambda r: nnx.Embed(10, 4, rngs=r), {"embedding": jaxinit.normal(0.0, 1.0)}),
-    "BatchNorm": (lambda r: nnx.BatchNorm(4, rngs=r),
-                  {"scale": jaxinit.ones(), "bias": jaxinit.zeros(), "mean": jaxinit.zeros(), "var": jaxinit.ones()}),
+    "BatchNorm": (
+        lambda r: nnx.BatchNorm(4, rngs=r),
+        {"scale": jaxinit.ones(), "bias": jaxinit.zeros(), "mean": jaxinit.zeros(), "var": jaxinit.ones()},
+    ),
     "RMSNorm": (lambda r: nnx.RMSNorm(4, rngs=r), {"scale": jaxinit.ones()}),
-    "GroupNorm": (lambda r: nnx.GroupNorm(4, num_groups=2, rngs=r), {"scale": jaxinit.ones(), "bias": jaxinit.zeros()}),
+    "GroupNorm": (
+        lambda r: nnx.GroupNorm(4, num_groups=2, rngs=r),
+        {"scale": jaxinit.ones(), "bias": jaxinit.zeros()},
+    ),
     "PReLU": (lambda r: nnx.PReLU(), {"negative_slope": jaxinit.constant(0.25)}),
     "MultiHeadAttention": (
         lambda r: nnx.MultiHeadAttention(4, E, in_kv_features=8, decode=False, rngs=r),
-        {"query/kernel": U(math.sqrt(6 / (2 * E))), "key/kernel": U(math.sqrt(6 / (E + 8))),
-         "value/kernel": U(math.sqrt(6 / (E + 8))), "out/kernel": U(1 / math.sqrt(E)),
-         **{f"{p}/bias": jaxinit.zeros() for p in ("query", "key", "value", "out")}}),
-    "OptimizedLSTMCell": (lambda r: nnx.OptimizedLSTMCell(5, H, rngs=r),
-                          {"dense_i/kernel": U(k), "dense_h/kernel": U(k), "dense_h/bias": jaxinit.triangular(-2 * k, 2 * k)}),
-    "GRUCell": (lambda r: nnx.GRUCell(5, H, rngs=r),
-                {"dense_i/kernel": U(k), "dense_h/kernel": U(k),
-                 "dense_i/bias": td.Concat((jaxinit.triangular(-2 * k, 2 * k), 2 * H), (U(k), H))}),
-    "SimpleCell": (lambda r: nnx.SimpleCell(5, H, rngs=r),
-                   {"dense_i/kernel": U(k), "dense_h/kernel": U(k), "dense_i/bias": jaxinit.triangular(-2 * k, 2 * k)}),
+        {
+            "query/kernel": U(math.sqrt(6 / (2 * E))),
+            "key/kernel": U(math.sqrt(6 / (E + 8))),
+            "value/kernel": U(math.sqrt(6 / (E + 8))),
+            "out/kernel": U(1 / math.sqrt(E)),
+            **{f"{p}/bias": jaxinit.zeros() for p in ("query", "key", "value", "out")},
+        },
+    ),
+    "OptimizedLSTMCell": (
+        lambda r: nnx.OptimizedLSTMCell(5, H, rngs=r),
+        {"dense_i/kernel": U(k), "dense_h/kernel": U(k), "dense_h/bias": jaxinit.triangular(-2 * k, 2 * k)},
+    ),
+    "GRUCell": (
+        lambda r: nnx.GRUCell(5, H, rngs=r),
+        {
+            "dense_i/kernel": U(k),
+            "dense_h/kernel": U(k),
+            "dense_i/bias": td.Concat((jaxinit.triangular(-2 * k, 2 * k), 2 * H), (U(k), H)),
+        },
+    ),
+    "SimpleCell": (
+        lambda r: nnx.SimpleCell(5, H, rngs=r),
+        {"dense_i/kernel": U(k), "dense_h/kernel": U(k), "dense_i/bias": jaxinit.triangular(-2 * k, 2 * k)},
+    ),
 }
 
 
@@ -352,40 +409,66 @@ def test_nnx_rules_follow_the_formulas(name):
 def test_equinox_rules_follow_the_formulas():
     keys = iter(jax.random.split(jax.random.key(0), 8))
     cases = [
-        (eqx.nn.Conv3d(4, 6, (1, 2, 3), groups=2, key=next(keys)),
-         {"weight": U(1 / math.sqrt(2 * 6)), "bias": U(1 / math.sqrt(2 * 6))}),
-        (eqx.nn.ConvTranspose1d(6, 4, 3, groups=2, key=next(keys)),
-         {"weight": U(1 / math.sqrt(2 * 3)), "bias": U(1 / math.sqrt(2 * 3))}),
+        (
+            eqx.nn.Conv3d(4, 6, (1, 2, 3), groups=2, key=next(keys)),
+            {"weight": U(1 / math.sqrt(2 * 6)), "bias": U(1 / math.sqrt(2 * 6))},
+        ),
+        (
+            eqx.nn.ConvTranspose1d(6, 4, 3, groups=2, key=next(keys)),
+            {"weight": U(1 / math.sqrt(2 * 3)), "bias": U(1 / math.sqrt(2 * 3))},
+        ),
         (eqx.nn.Linear("scalar", 3, key=next(keys)), {"weight": U(1.0), "bias": U(1.0)}),
-        (eqx.nn.GRUCell(5, H, key=next(keys)),
-         {"weight_ih": U(k), "weight_hh": U(k), "bias_n": U(k),
-          "bias": td.Concat((jaxinit.triangular(-2 * k, 2 * k), 2 * H), (U(k), H))}),
-        (eqx.nn.MultiheadAttention(4, E, key=next(keys)),
-         {f"{p}_proj/weight": U(math.sqrt(6 / (4 * E))) for p in ("query", "key", "value")}
-         | {"output_proj/weight": U(1 / math.sqrt(E))}),
+        (
+            eqx.nn.GRUCell(5, H, key=next(keys)),
+            {
+                "weight_ih": U(k),
+                "weight_hh": U(k),
+                "bias_n": U(k),
+                "bias": td.Concat((jaxinit.triangular(-2 * k, 2 * k), 2 * H), (U(k), H)),
+            },
+        ),
+        (
+            eqx.nn.MultiheadAttention(4, E, key=next(keys)),
+            {f"{p}_proj/weight": U(math.sqrt(6 / (4 * E))) for p in ("query", "key", "value")}
+            | {"output_proj/weight": U(1 / math.sqrt(E))},
+        ),
         (eqx.nn.PReLU(), {"negative_slope": jaxinit.constant(0.25)}),
     ]
     for layer, expected in cases:
-        shapes = {jaxinit._src.tree.path_str(p): v.shape for p, v in jax.tree_util.tree_flatten_with_path(layer)[0]
-                  if isinstance(v, jax.Array)}
+        shapes = {
+            jaxinit._src.tree.path_str(p): v.shape
+            for p, v in jax.tree_util.tree_flatten_with_path(layer)[0]
+            if isinstance(v, jax.Array)
+        }
         laws_close(td.initializers(layer), shapes, expected)
-    with pytest.raises(ValueError, match="no torch.nn.MultiheadAttention counterpart: output features 8 != input"):
+    with pytest.raises(
+        ValueError, match="no torch.nn.MultiheadAttention counterpart: output features 8 != input"
+    ):
         td.initializers(eqx.nn.MultiheadAttention(4, E, output_size=8, key=next(keys)))
 
 
 def test_linen_rules_follow_the_formulas():
     cases = [
-        (nn.ConvTranspose(4, (3,), transpose_kernel=True), jnp.ones((1, 5, 6)),
-         {"kernel": U(1 / math.sqrt(4 * 3)), "bias": U(1 / math.sqrt(4 * 3))}),
+        (
+            nn.ConvTranspose(4, (3,), transpose_kernel=True),
+            jnp.ones((1, 5, 6)),
+            {"kernel": U(1 / math.sqrt(4 * 3)), "bias": U(1 / math.sqrt(4 * 3))},
+        ),
         (nn.Embed(10, 4), jnp.zeros((1,), jnp.int32), {"embedding": jaxinit.normal(0.0, 1.0)}),
         (nn.InstanceNorm(), jnp.ones((1, 3, 4)), {"scale": jaxinit.ones(), "bias": jaxinit.zeros()}),
-        (nn.SimpleCell(H), (jnp.zeros((1, H)), jnp.ones((1, 5))),
-         {"i/kernel": U(k), "h/kernel": U(k), "i/bias": jaxinit.triangular(-2 * k, 2 * k)}),
+        (
+            nn.SimpleCell(H),
+            (jnp.zeros((1, H)), jnp.ones((1, 5))),
+            {"i/kernel": U(k), "h/kernel": U(k), "i/bias": jaxinit.triangular(-2 * k, 2 * k)},
+        ),
     ]
     for module, inputs, expected in cases:
         inputs = inputs if isinstance(inputs, tuple) else (inputs,)
         variables = jax.eval_shape(lambda: module.init(jax.random.key(0), *inputs))
-        shapes = {jaxinit._src.tree.path_str(p): v.shape for p, v in jax.tree_util.tree_flatten_with_path(variables)[0]}
+        shapes = {
+            jaxinit._src.tree.path_str(p): v.shape
+            for p, v in jax.tree_util.tree_flatten_with_path(variables)[0]
+        }
         laws_close(td.initializers(module, *inputs), shapes, {f"params/{p}": i for p, i in expected.items()})
     with pytest.raises(ValueError, match="query/key normalisation"):
         td.initializers(nn.MultiHeadDotProductAttention(2, normalize_qk=True), jnp.ones((1, 3, 8)))

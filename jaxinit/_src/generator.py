@@ -8,11 +8,11 @@ from typing import Any, SupportsIndex
 import jax
 import numpy as np
 
-from jaxinit._src.export import public
 from jaxinit._src import checks
+from jaxinit._src.export import public
 
 # torch.manual_seed's range: a negative seed s stands for s + 2**64.
-_SEED_MIN, _SEED_MAX = -2 ** 63, 2 ** 64 - 1
+_SEED_MIN, _SEED_MAX = -(2**63), 2**64 - 1
 
 
 def seed_value(seed: SupportsIndex) -> int:
@@ -21,7 +21,7 @@ def seed_value(seed: SupportsIndex) -> int:
     value = checks.integer("seed", seed)
     if not _SEED_MIN <= value <= _SEED_MAX:
         raise ValueError(f"`seed` must be in [-2**63, 2**64 - 1] (torch's range), got {value!r}")
-    return value % 2 ** 64
+    return value % 2**64
 
 
 def seed_key(seed: SupportsIndex) -> jax.Array:
@@ -75,9 +75,11 @@ class Generator:
     def next_key(self) -> jax.Array:
         """A fresh key; advances the generator."""
         if checks.tracing():
-            raise RuntimeError("a jaxinit.Generator hands out keys only outside JAX transformations "
-                               "(its state would be frozen into the traced program); pass an "
-                               "explicit key, e.g. generator=jax.random.key(0)")
+            raise RuntimeError(
+                "a jaxinit.Generator hands out keys only outside JAX transformations "
+                "(its state would be frozen into the traced program); pass an "
+                "explicit key, e.g. generator=jax.random.key(0)"
+            )
         with self._lock:  # one count per key, even when threads share the generator
             if self._key is None:
                 self._key = seed_key(self._seed)
@@ -110,14 +112,15 @@ def resolve_key(generator: Any) -> jax.Array | np.ndarray[Any, Any]:
     (the default generator). Raw key data given as a NumPy array is returned as it is."""
     if generator is None:
         if checks.tracing():
-            raise RuntimeError("inside a JAX transformation (jit/vmap/grad) a key must be given "
-                               "explicitly: pass generator=key; the default generator would bake "
-                               "one fixed key into the compiled program")
+            raise RuntimeError(
+                "inside a JAX transformation (jit/vmap/grad) a key must be given "
+                "explicitly: pass generator=key; the default generator would bake "
+                "one fixed key into the compiled program"
+            )
         return default_generator.next_key()
     if isinstance(generator, (Generator, jax.Array, np.ndarray)) or checks._is_nnx_rngs(generator):
         return key_of(generator, "generator")  # tracers are jax.Arrays
-    raise TypeError(f"`generator` must be a JAX key, a jaxinit.Generator or an nnx.Rngs, got "
-                    f"{generator!r}")
+    raise TypeError(f"`generator` must be a JAX key, a jaxinit.Generator or an nnx.Rngs, got {generator!r}")
 
 
 class MissingStream(ValueError, TypeError):
@@ -152,6 +155,8 @@ def _nnx_key(rngs: Any, name: str) -> jax.Array:
         except AttributeError:
             continue
     streams = sorted(name for name, _ in vars(rngs).items() if not name.startswith("_"))
-    raise MissingStream(f"`{name}` is an nnx.Rngs without a 'params' or 'default' stream (it has "
-                        f"{streams}); pass nnx.Rngs(params=seed), or one of its streams, e.g. "
-                        f"rngs.{streams[0] if streams else 'dropout'}")
+    raise MissingStream(
+        f"`{name}` is an nnx.Rngs without a 'params' or 'default' stream (it has "
+        f"{streams}); pass nnx.Rngs(params=seed), or one of its streams, e.g. "
+        f"rngs.{streams[0] if streams else 'dropout'}"
+    )

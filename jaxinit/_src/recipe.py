@@ -24,7 +24,6 @@ from jaxinit._src.initializer import Initializer
 from jaxinit._src.initializers import constant, normal, trunc_normal, uniform
 from jaxinit._src.laws import Constant, Distribution, Normal, TruncatedNormal, Uniform
 
-
 #: The layer kinds a recipe gives laws to (each framework's layer types declare theirs).
 KINDS = ("linear", "conv", "conv_transpose", "embedding", "norm")
 
@@ -59,8 +58,9 @@ class Shaped:
         dims = tuple(int(d) for d in torch_shape)
         if self.split > 1:
             if not dims or dims[0] % self.split:
-                raise ValueError(f"`split` {self.split} must divide the first axis of the torch "
-                                 f"tensor, got shape {dims}")
+                raise ValueError(
+                    f"`split` {self.split} must divide the first axis of the torch tensor, got shape {dims}"
+                )
             dims = (dims[0] // self.split,) + dims[1:]
         if self.flatten and len(dims) > 2:
             dims = dims[:1] + (math.prod(dims[1:]),)
@@ -114,8 +114,9 @@ def resolve(law: Law, torch_shape: Sequence[int]) -> Initializer | ZeroRow:
 
 def _check_law(name: str, law: object) -> None:
     if law is not None and not isinstance(law, (Initializer, ZeroRow, Shaped, NegLogBias)):
-        raise TypeError(f"`{name}` must be a jaxinit initializer, a ZeroRow, a Shaped or a "
-                        f"NegLogBias, got {law!r}")
+        raise TypeError(
+            f"`{name}` must be a jaxinit initializer, a ZeroRow, a Shaped or a NegLogBias, got {law!r}"
+        )
 
 
 @public("jaxinit.recipes")
@@ -140,7 +141,9 @@ def patterns(name: str, value: str | Sequence[str] | None) -> tuple[str, ...]:
     try:
         globs = tuple(value)
     except TypeError:
-        raise TypeError(f"`{name}` must be a glob string, a sequence of them or None, got {value!r}") from None
+        raise TypeError(
+            f"`{name}` must be a glob string, a sequence of them or None, got {value!r}"
+        ) from None
     for glob in globs:
         if not isinstance(glob, str) or not glob:
             raise TypeError(f"`{name}` must be a glob string, a sequence of them or None, got {value!r}")
@@ -153,12 +156,13 @@ def transformer_globs(transformer: str | Iterable[str]) -> tuple[str, ...]:
     try:
         globs = tuple(transformer)
     except TypeError:
-        raise TypeError(f"`transformer` must be a glob string or a sequence of them, got {transformer!r}") from None
+        raise TypeError(
+            f"`transformer` must be a glob string or a sequence of them, got {transformer!r}"
+        ) from None
     for glob in globs:
         if not isinstance(glob, str):
             raise TypeError(f"`transformer` entries must be glob strings, got {glob!r}")
     return globs
-
 
 
 @public("jaxinit.recipes")
@@ -186,8 +190,9 @@ class Role:
         _check_law("bias", self.bias)
 
     def matches(self, path: str) -> bool:
-        return any(fnmatch.fnmatchcase(path, glob) or fnmatch.fnmatchcase(path, "*/" + glob)
-                   for glob in self.pattern)
+        return any(
+            fnmatch.fnmatchcase(path, glob) or fnmatch.fnmatchcase(path, "*/" + glob) for glob in self.pattern
+        )
 
 
 @public("jaxinit.recipes")

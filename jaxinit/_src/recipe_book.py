@@ -16,7 +16,13 @@ from jaxinit._src import checks
 from jaxinit._src.composite import ZeroRow
 from jaxinit._src.export import public
 from jaxinit._src.initializers import (
-    constant, normal, ones, trunc_normal, variance_scaling, xavier_uniform, zeros,
+    constant,
+    normal,
+    ones,
+    trunc_normal,
+    variance_scaling,
+    xavier_uniform,
+    zeros,
 )
 from jaxinit._src.recipe import Laws, NegLogBias, Recipe, Role, Shaped, patterns, transformer_globs
 
@@ -41,8 +47,13 @@ def _hf_layers(std: float) -> tuple[tuple[str, Laws], ...]:
     """``PreTrainedModel._init_weights`` (transformers 5.25.0): Linear and Conv weights N(0, std)
     with zero biases, Embedding N(0, std), norms one and zero."""
     dense = Laws(normal(0.0, std), zeros())
-    return (("linear", dense), ("conv", dense), ("conv_transpose", dense),
-            ("embedding", Laws(normal(0.0, std))), ("norm", Laws(ones(), zeros())))
+    return (
+        ("linear", dense),
+        ("conv", dense),
+        ("conv_transpose", dense),
+        ("embedding", Laws(normal(0.0, std))),
+        ("norm", Laws(ones(), zeros())),
+    )
 
 
 def _padding(std: float, pad_token_id: int | None, pattern: RolePattern, argument: str) -> tuple[Role, ...]:
@@ -67,13 +78,21 @@ def gpt2(n_layer: int, initializer_range: float = 0.02, *, residual: RolePattern
     n = checks.integer("n_layer", n_layer, minimum=1)
     r = _std("initializer_range", initializer_range)
     globs = patterns("residual", residual)
-    return Recipe("gpt2", (("n_layer", n), ("initializer_range", r), ("residual", globs)), _hf_layers(r),
-                  _role("residual", globs, weight=normal(0.0, r / math.sqrt(2 * n))))
+    return Recipe(
+        "gpt2",
+        (("n_layer", n), ("initializer_range", r), ("residual", globs)),
+        _hf_layers(r),
+        _role("residual", globs, weight=normal(0.0, r / math.sqrt(2 * n))),
+    )
 
 
 @public("jaxinit.recipes")
-def llama(initializer_range: float = 0.02, *, pad_token_id: int | None = None,
-          embed_tokens: RolePattern = "embed_tokens") -> Recipe:
+def llama(
+    initializer_range: float = 0.02,
+    *,
+    pad_token_id: int | None = None,
+    embed_tokens: RolePattern = "embed_tokens",
+) -> Recipe:
     r"""LLaMA (HF ``LlamaPreTrainedModel``, the base ``_init_weights`` of transformers 5.25.0):
     every Linear weight and embedding :math:`\mathcal{N}(0, r^2)`, biases 0, RMSNorms 1.
     With ``pad_token_id`` (``LlamaConfig``'s default is ``None``), that row of ``embed_tokens``
@@ -89,8 +108,12 @@ def llama(initializer_range: float = 0.02, *, pad_token_id: int | None = None,
 
 
 @public("jaxinit.recipes")
-def bert(initializer_range: float = 0.02, *, pad_token_id: int | None = 0,
-         word_embeddings: RolePattern = "word_embeddings") -> Recipe:
+def bert(
+    initializer_range: float = 0.02,
+    *,
+    pad_token_id: int | None = 0,
+    word_embeddings: RolePattern = "word_embeddings",
+) -> Recipe:
     r"""BERT (HF ``BertPreTrainedModel._init_weights``, transformers 5.25.0): every Linear weight
     and embedding :math:`\mathcal{N}(0, r^2)`, biases 0, LayerNorms 1 and 0, and row
     ``pad_token_id`` (``BertConfig``'s default: 0) of ``word_embeddings`` zero.
@@ -110,9 +133,15 @@ def _fan_in_normal(scale: float) -> Shaped:
 
 
 @public("jaxinit.recipes")
-def t5(d_model: int = 512, d_kv: int = 64, factor: float = 1.0, *, q: RolePattern = "q",
-       relative_attention_bias: RolePattern = "relative_attention_bias",
-       lm_head: RolePattern = None) -> Recipe:
+def t5(
+    d_model: int = 512,
+    d_kv: int = 64,
+    factor: float = 1.0,
+    *,
+    q: RolePattern = "q",
+    relative_attention_bias: RolePattern = "relative_attention_bias",
+    lm_head: RolePattern = None,
+) -> Recipe:
     r"""T5 (HF ``T5PreTrainedModel._init_weights``, transformers 5.25.0), with ``T5Config``'s
     names and defaults (``factor`` is ``initializer_factor``):
 
@@ -132,11 +161,16 @@ def t5(d_model: int = 512, d_kv: int = 64, factor: float = 1.0, *, q: RolePatter
     d = checks.integer("d_model", d_model, minimum=1)
     kv = checks.integer("d_kv", d_kv, minimum=1)
     f = _std("factor", factor)
-    layers = (("linear", Laws(_fan_in_normal(f), zeros())), ("embedding", Laws(normal(0.0, f))),
-              ("norm", Laws(constant(f), zeros())))
-    roles = (_role("q", q, weight=normal(0.0, f / math.sqrt(d * kv)))
-             + _role("relative_attention_bias", relative_attention_bias, weight=normal(0.0, f / math.sqrt(d)))
-             + _role("lm_head", lm_head, weight=normal(0.0, f)))
+    layers = (
+        ("linear", Laws(_fan_in_normal(f), zeros())),
+        ("embedding", Laws(normal(0.0, f))),
+        ("norm", Laws(constant(f), zeros())),
+    )
+    roles = (
+        _role("q", q, weight=normal(0.0, f / math.sqrt(d * kv)))
+        + _role("relative_attention_bias", relative_attention_bias, weight=normal(0.0, f / math.sqrt(d)))
+        + _role("lm_head", lm_head, weight=normal(0.0, f))
+    )
     return Recipe("t5", (("d_model", d), ("d_kv", kv), ("factor", f)), layers, roles)
 
 
@@ -147,9 +181,16 @@ _XAVIER = Shaped(xavier_uniform(layout="torch"))
 
 
 @public("jaxinit.recipes")
-def vit(mode: VitMode = "", *, pos_embed: RolePattern = "pos_embed", cls_token: RolePattern = "cls_token",
-        reg_token: RolePattern = None, head: RolePattern = "head", mlp: RolePattern = "mlp",
-        qkv: RolePattern = "qkv") -> Recipe:
+def vit(
+    mode: VitMode = "",
+    *,
+    pos_embed: RolePattern = "pos_embed",
+    cls_token: RolePattern = "cls_token",
+    reg_token: RolePattern = None,
+    head: RolePattern = "head",
+    mlp: RolePattern = "mlp",
+    qkv: RolePattern = "qkv",
+) -> Recipe:
     r"""timm's ``VisionTransformer.init_weights(mode)`` (timm 1.0.31).
 
     Every mode: ``pos_embed`` ``trunc_normal_(std=.02)`` (bounds ±2, absolute), ``cls_token`` (and
@@ -171,9 +212,11 @@ def vit(mode: VitMode = "", *, pos_embed: RolePattern = "pos_embed", cls_token: 
     vit(mode='jax')
     """
     checks.choice("mode", mode, VIT_MODES)
-    tokens = (_role("pos_embed", pos_embed, weight=trunc_normal(0.0, 0.02, -2.0, 2.0))
-              + _role("cls_token", cls_token, weight=normal(0.0, 1e-6))
-              + _role("reg_token", reg_token, weight=normal(0.0, 1e-6)))
+    tokens = (
+        _role("pos_embed", pos_embed, weight=trunc_normal(0.0, 0.02, -2.0, 2.0))
+        + _role("cls_token", cls_token, weight=normal(0.0, 1e-6))
+        + _role("reg_token", reg_token, weight=normal(0.0, 1e-6))
+    )
     layers: tuple[tuple[str, Laws], ...] = ()
     roles: tuple[Role, ...] = ()
     if mode == "":
@@ -181,7 +224,9 @@ def vit(mode: VitMode = "", *, pos_embed: RolePattern = "pos_embed", cls_token: 
     elif mode in ("jax", "jax_nlhb"):
         layers = (("linear", Laws(_XAVIER, zeros())), ("conv", Laws(_TIMM_LECUN, zeros())))
         head_bias = NegLogBias() if mode == "jax_nlhb" else zeros()
-        roles = _role("head", head, weight=zeros(), bias=head_bias) + _role("mlp", mlp, bias=normal(0.0, 1e-6))
+        roles = _role("head", head, weight=zeros(), bias=head_bias) + _role(
+            "mlp", mlp, bias=normal(0.0, 1e-6)
+        )
     elif mode == "moco":
         layers = (("linear", Laws(_XAVIER, zeros())),)
         roles = _role("qkv", qkv, weight=Shaped(xavier_uniform(layout="torch"), split=3))
@@ -189,8 +234,9 @@ def vit(mode: VitMode = "", *, pos_embed: RolePattern = "pos_embed", cls_token: 
 
 
 @public("jaxinit.recipes")
-def megatron(sigma: float, num_layers: int, *,
-             output_layers: RolePattern = ("linear_proj", "linear_fc2")) -> Recipe:
+def megatron(
+    sigma: float, num_layers: int, *, output_layers: RolePattern = ("linear_proj", "linear_fc2")
+) -> Recipe:
     r"""Megatron-LM's ``init_method_normal(sigma)`` and ``scaled_init_method_normal(sigma,
     num_layers)``: every Linear weight and embedding :math:`\mathcal{N}(0, \sigma^2)`, biases 0,
     norms 1 and 0; the output layers of attention and MLP (``output_layers``, Megatron-core's
@@ -205,13 +251,21 @@ def megatron(sigma: float, num_layers: int, *,
     n = checks.integer("num_layers", num_layers, minimum=1)
     dense = Laws(normal(0.0, s), zeros())
     layers = (("linear", dense), ("embedding", Laws(normal(0.0, s))), ("norm", Laws(ones(), zeros())))
-    return Recipe("megatron", (("sigma", s), ("num_layers", n)), layers,
-                  _role("output_layers", output_layers, weight=normal(0.0, s / math.sqrt(2 * n))))
+    return Recipe(
+        "megatron",
+        (("sigma", s), ("num_layers", n)),
+        layers,
+        _role("output_layers", output_layers, weight=normal(0.0, s / math.sqrt(2 * n))),
+    )
 
 
 @public("jaxinit.recipes")
-def dit(*, adaLN_modulation: RolePattern = "adaLN_modulation",  # noqa: N803 - DiT's name
-        final_linear: RolePattern = "final_layer/linear", t_embedder: RolePattern = "t_embedder/mlp") -> Recipe:
+def dit(
+    *,
+    adaLN_modulation: RolePattern = "adaLN_modulation",  # noqa: N803 - DiT's name
+    final_linear: RolePattern = "final_layer/linear",
+    t_embedder: RolePattern = "t_embedder/mlp",
+) -> Recipe:
     r"""DiT's ``initialize_weights`` (Peebles & Xie, facebookresearch/DiT ``models.py``): every
     Linear ``xavier_uniform_``, biases 0; the patch-embedding convolution ``xavier_uniform_`` of
     its weight seen as ``(out, in * kh * kw)``, bias 0; embeddings (the label table)
@@ -225,12 +279,16 @@ def dit(*, adaLN_modulation: RolePattern = "adaLN_modulation",  # noqa: N803 - D
     >>> recipes.dit()
     dit()
     """
-    layers = (("linear", Laws(_XAVIER, zeros())), ("conv", Laws(Shaped(xavier_uniform(layout="torch"),
-                                                                       flatten=True), zeros())),
-              ("embedding", Laws(normal(0.0, 0.02))))
-    roles = (_role("adaLN_modulation", adaLN_modulation, weight=zeros(), bias=zeros())
-             + _role("final_linear", final_linear, weight=zeros(), bias=zeros())
-             + _role("t_embedder", t_embedder, weight=normal(0.0, 0.02)))
+    layers = (
+        ("linear", Laws(_XAVIER, zeros())),
+        ("conv", Laws(Shaped(xavier_uniform(layout="torch"), flatten=True), zeros())),
+        ("embedding", Laws(normal(0.0, 0.02))),
+    )
+    roles = (
+        _role("adaLN_modulation", adaLN_modulation, weight=zeros(), bias=zeros())
+        + _role("final_linear", final_linear, weight=zeros(), bias=zeros())
+        + _role("t_embedder", t_embedder, weight=normal(0.0, 0.02))
+    )
     return Recipe("dit", (), layers, roles)
 
 

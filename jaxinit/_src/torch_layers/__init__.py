@@ -24,19 +24,28 @@ if TYPE_CHECKING:  # flax is optional
 __all__ = ["TorchParam", "apply", "initializers", "recipe_initializers", "register_layer", "reset_parameters"]
 
 
-def _no_inputs(framework: str, example_inputs: tuple[Any, ...], variables: Any,
-               call_kwargs: Mapping[str, Any]) -> None:
+def _no_inputs(
+    framework: str, example_inputs: tuple[Any, ...], variables: Any, call_kwargs: Mapping[str, Any]
+) -> None:
     if example_inputs or variables is not None or call_kwargs:
-        raise TypeError(f"example inputs, `variables` and call keywords are for Flax linen models; "
-                        f"a {framework} model holds its own parameters, got "
-                        f"{len(example_inputs)} inputs, variables={'given' if variables is not None else None}, "
-                        f"keywords {sorted(call_kwargs)}")
+        raise TypeError(
+            f"example inputs, `variables` and call keywords are for Flax linen models; "
+            f"a {framework} model holds its own parameters, got "
+            f"{len(example_inputs)} inputs, variables={'given' if variables is not None else None}, "
+            f"keywords {sorted(call_kwargs)}"
+        )
 
 
 @public("jaxinit.torch_defaults")
-def reset_parameters(model: Any, key: KeyArray | nnx.Rngs, *example_inputs: Any,
-                     variables: Any = None, strict: bool = True,
-                     transformer: str | Iterable[str] = (), **call_kwargs: Any) -> Any:
+def reset_parameters(
+    model: Any,
+    key: KeyArray | nnx.Rngs,
+    *example_inputs: Any,
+    variables: Any = None,
+    strict: bool = True,
+    transformer: str | Iterable[str] = (),
+    **call_kwargs: Any,
+) -> Any:
     r"""Re-initialise every parameter of ``model`` as the equivalent PyTorch model would be.
 
     * **Flax NNX** (``model`` an ``nnx.Module``): changed in place and returned. ``key`` may be
@@ -74,13 +83,25 @@ def reset_parameters(model: Any, key: KeyArray | nnx.Rngs, *example_inputs: Any,
     True
     """
     _module_only(model)
-    return apply(model, key, torch(transformer=transformer), *example_inputs, variables=variables,
-                 strict=strict, **call_kwargs)
+    return apply(
+        model,
+        key,
+        torch(transformer=transformer),
+        *example_inputs,
+        variables=variables,
+        strict=strict,
+        **call_kwargs,
+    )
 
 
 @public("jaxinit.torch_defaults")
-def initializers(model: Any, *example_inputs: Any, strict: bool = True,
-                 transformer: str | Iterable[str] = (), **call_kwargs: Any) -> dict[str, Initializer]:
+def initializers(
+    model: Any,
+    *example_inputs: Any,
+    strict: bool = True,
+    transformer: str | Iterable[str] = (),
+    **call_kwargs: Any,
+) -> dict[str, Initializer]:
     """The initializer :func:`reset_parameters` draws each parameter from, by path.
 
     Same arguments as :func:`reset_parameters`, without the key (linen: the example inputs and
@@ -94,23 +115,28 @@ def initializers(model: Any, *example_inputs: Any, strict: bool = True,
     triangular(a=-0.5, b=0.5)
     """
     _module_only(model)
-    return recipe_initializers(model, torch(transformer=transformer), *example_inputs, strict=strict,
-                               **call_kwargs)
+    return recipe_initializers(
+        model, torch(transformer=transformer), *example_inputs, strict=strict, **call_kwargs
+    )
 
 
 def _recipe(recipe: object) -> Recipe:
     if not isinstance(recipe, Recipe):
-        raise TypeError(f"`recipe` must be a jaxinit.recipes.Recipe (built by a factory such as "
-                        f"recipes.gpt2(n_layer=12)), got {recipe!r}")
+        raise TypeError(
+            f"`recipe` must be a jaxinit.recipes.Recipe (built by a factory such as "
+            f"recipes.gpt2(n_layer=12)), got {recipe!r}"
+        )
     return recipe
 
 
 def _module_only(model: Any) -> None:
     """``torch_defaults`` recognises layers by type: it takes modules only."""
     if framework_of(model) is None:
-        raise TypeError(f"`model` must be a Flax NNX module, a Flax linen module or an Equinox module, "
-                        f"got {type(model).__name__}; for a plain pytree of parameters (layers read off "
-                        f"Flax's parameter names) use jaxinit.recipes.apply(tree, key, recipes.torch())")
+        raise TypeError(
+            f"`model` must be a Flax NNX module, a Flax linen module or an Equinox module, "
+            f"got {type(model).__name__}; for a plain pytree of parameters (layers read off "
+            f"Flax's parameter names) use jaxinit.recipes.apply(tree, key, recipes.torch())"
+        )
 
 
 def _framework(model: Any) -> str:
@@ -119,8 +145,15 @@ def _framework(model: Any) -> str:
 
 
 @public("jaxinit.recipes")
-def apply(model: Any, key: KeyArray | nnx.Rngs, recipe: Recipe, *example_inputs: Any,
-          variables: Any = None, strict: bool = True, **call_kwargs: Any) -> Any:
+def apply(
+    model: Any,
+    key: KeyArray | nnx.Rngs,
+    recipe: Recipe,
+    *example_inputs: Any,
+    variables: Any = None,
+    strict: bool = True,
+    **call_kwargs: Any,
+) -> Any:
     """Initialise every parameter of ``model`` as ``recipe``'s reference code would.
 
     * **Flax NNX** (an ``nnx.Module``, concrete or abstract): changed in place and returned.
@@ -160,22 +193,28 @@ def apply(model: Any, key: KeyArray | nnx.Rngs, recipe: Recipe, *example_inputs:
     key = key_of(key)
     if framework == "linen":
         from jaxinit._src.torch_layers import linen_layers
-        return linen_layers.reset(model, key, example_inputs, call_kwargs, variables,
-                                  strict=strict, recipe=recipe)
+
+        return linen_layers.reset(
+            model, key, example_inputs, call_kwargs, variables, strict=strict, recipe=recipe
+        )
     _no_inputs(framework, example_inputs, variables, call_kwargs)
     if framework == "pytree":
         from jaxinit._src.torch_layers import pytree
+
         return pytree.reset(model, key, strict=strict, recipe=recipe)
     if framework == "nnx":
         from jaxinit._src.torch_layers import nnx_layers
+
         return nnx_layers.reset(model, key, strict=strict, recipe=recipe)
     from jaxinit._src.torch_layers import equinox_layers
+
     return equinox_layers.reset(model, key, strict=strict, recipe=recipe)
 
 
 @public("jaxinit.recipes")
-def recipe_initializers(model: Any, recipe: Recipe, *example_inputs: Any, strict: bool = True,
-                        **call_kwargs: Any) -> dict[str, Initializer]:
+def recipe_initializers(
+    model: Any, recipe: Recipe, *example_inputs: Any, strict: bool = True, **call_kwargs: Any
+) -> dict[str, Initializer]:
     """The initializer :func:`apply` draws each parameter of ``model`` from, by path (linen:
     pass the example inputs and call keywords).
 
@@ -188,16 +227,22 @@ def recipe_initializers(model: Any, recipe: Recipe, *example_inputs: Any, strict
     framework = _framework(model)
     if framework == "linen":
         from jaxinit._src.torch_layers import linen_layers
+
         return linen_layers.initializers(model, example_inputs, call_kwargs, strict=strict, recipe=recipe)
     _no_inputs(framework, example_inputs, None, call_kwargs)
     if framework == "pytree":
         from jaxinit._src.torch_layers import pytree
+
         return pytree.initializers(model, strict=strict, recipe=recipe)
     if framework == "nnx":
         from jaxinit._src.torch_layers import nnx_layers
+
         return nnx_layers.initializers(model, strict=strict, recipe=recipe)
     from jaxinit._src.torch_layers import equinox_layers
+
     return equinox_layers.initializers(model, strict=strict, recipe=recipe)
 
 
-recipe_initializers.__name__ = recipe_initializers.__qualname__ = "initializers"  # jaxinit.recipes.initializers
+recipe_initializers.__name__ = recipe_initializers.__qualname__ = (
+    "initializers"  # jaxinit.recipes.initializers
+)

@@ -27,20 +27,33 @@ import jax
 import numpy as np
 
 from jaxinit._src.initializers import ones, zeros
+from jaxinit._src.recipe import Recipe
 from jaxinit._src.torch_layers import rules
 from jaxinit._src.torch_layers.rules import TorchParam, builtin
 from jaxinit._src.torch_layers.walk import (
-    Leaf, Path, check_concrete, draw, path_name, plan, shape_struct,
+    Leaf,
+    Path,
+    check_concrete,
+    draw,
+    path_name,
+    plan,
+    shape_struct,
 )
-from jaxinit._src.recipe import Recipe
 from jaxinit.typing import Initializer
 
 Params: TypeAlias = Mapping[str, jax.ShapeDtypeStruct]
 
 rules.kind("linear", "weight", "bias", eqx.nn.Linear)
 rules.kind("conv", "weight", "bias", eqx.nn.Conv, eqx.nn.Conv1d, eqx.nn.Conv2d, eqx.nn.Conv3d)
-rules.kind("conv_transpose", "weight", "bias", eqx.nn.ConvTranspose, eqx.nn.ConvTranspose1d,
-           eqx.nn.ConvTranspose2d, eqx.nn.ConvTranspose3d)
+rules.kind(
+    "conv_transpose",
+    "weight",
+    "bias",
+    eqx.nn.ConvTranspose,
+    eqx.nn.ConvTranspose1d,
+    eqx.nn.ConvTranspose2d,
+    eqx.nn.ConvTranspose3d,
+)
 rules.kind("embedding", "weight", None, eqx.nn.Embedding)
 rules.kind("norm", "weight", "bias", eqx.nn.LayerNorm, eqx.nn.GroupNorm, eqx.nn.RMSNorm, eqx.nn.BatchNorm)
 
@@ -56,15 +69,17 @@ def _linear(layer: eqx.nn.Linear, params: Params) -> dict[str, TorchParam]:
 
 @builtin(eqx.nn.Conv, eqx.nn.Conv1d, eqx.nn.Conv2d, eqx.nn.Conv3d)
 def _conv(layer: eqx.nn.Conv, params: Params) -> dict[str, TorchParam]:
-    return rules.conv(layer.in_channels // layer.groups, layer.out_channels, tuple(layer.kernel_size),
-                      "weight", "bias")
+    return rules.conv(
+        layer.in_channels // layer.groups, layer.out_channels, tuple(layer.kernel_size), "weight", "bias"
+    )
 
 
 @builtin(eqx.nn.ConvTranspose, eqx.nn.ConvTranspose1d, eqx.nn.ConvTranspose2d, eqx.nn.ConvTranspose3d)
 def _conv_transpose(layer: eqx.nn.ConvTranspose, params: Params) -> dict[str, TorchParam]:
     groups = layer.groups
-    return rules.conv_transpose(layer.in_channels, layer.out_channels // groups, groups,
-                                tuple(layer.kernel_size), "weight", "bias")
+    return rules.conv_transpose(
+        layer.in_channels, layer.out_channels // groups, groups, tuple(layer.kernel_size), "weight", "bias"
+    )
 
 
 @builtin(eqx.nn.Embedding)
@@ -98,11 +113,19 @@ def _prelu(layer: eqx.nn.PReLU, params: Params) -> dict[str, TorchParam]:
 @builtin(eqx.nn.MultiheadAttention)
 def _attention(layer: eqx.nn.MultiheadAttention, params: Params) -> dict[str, TorchParam]:
     e, heads = layer.query_size, layer.num_heads
-    rules.check_attention("eqx.nn.MultiheadAttention", e, (heads * layer.qk_size, heads * layer.vo_size),
-                          layer.output_size)
-    names = {"query": "query_proj/weight", "key": "key_proj/weight", "value": "value_proj/weight",
-             "out": "output_proj/weight", "query_bias": "query_proj/bias", "key_bias": "key_proj/bias",
-             "value_bias": "value_proj/bias", "out_bias": "output_proj/bias"}
+    rules.check_attention(
+        "eqx.nn.MultiheadAttention", e, (heads * layer.qk_size, heads * layer.vo_size), layer.output_size
+    )
+    names = {
+        "query": "query_proj/weight",
+        "key": "key_proj/weight",
+        "value": "value_proj/weight",
+        "out": "output_proj/weight",
+        "query_bias": "query_proj/bias",
+        "key_bias": "key_proj/bias",
+        "value_bias": "value_proj/bias",
+        "out_bias": "output_proj/bias",
+    }
     return rules.attention(e, layer.key_size, layer.value_size, names)
 
 
@@ -116,8 +139,12 @@ def _lstm(layer: eqx.nn.LSTMCell, params: Params) -> dict[str, TorchParam]:
 def _gru(layer: eqx.nn.GRUCell, params: Params) -> dict[str, TorchParam]:
     r = rules.Recurrent(3, layer.input_size, layer.hidden_size)
     hidden_bias = rules.TorchParam(r.single_bias().init, (3 * layer.hidden_size,))  # b_hn, a slice of b_hh
-    return {"weight_ih": r.input_kernel(), "weight_hh": r.hidden_kernel(), "bias": r.gru_input_bias(),
-            "bias_n": hidden_bias}
+    return {
+        "weight_ih": r.input_kernel(),
+        "weight_hh": r.hidden_kernel(),
+        "bias": r.gru_input_bias(),
+        "bias_n": hidden_bias,
+    }
 
 
 def _entry(key: Any) -> Any:
@@ -142,7 +169,8 @@ def collect(model: Any) -> tuple[list[tuple[Path, eqx.Module]], dict[Path, Leaf]
         if isinstance(node, eqx.Module):
             modules.append((prefix, node))
         children = jax.tree_util.tree_flatten_with_path(
-            node, is_leaf=lambda x: x is not node and isinstance(x, eqx.Module))[0]
+            node, is_leaf=lambda x: x is not node and isinstance(x, eqx.Module)
+        )[0]
         for key_path, child in children:
             path = prefix + tuple(_entry(k) for k in key_path)
             if isinstance(child, eqx.Module) and child is not node:
@@ -156,8 +184,7 @@ def collect(model: Any) -> tuple[list[tuple[Path, eqx.Module]], dict[Path, Leaf]
     return modules, leaves, abstract
 
 
-def initializers(model: Any, *, strict: bool,
-                 recipe: Recipe) -> dict[str, Initializer]:
+def initializers(model: Any, *, strict: bool, recipe: Recipe) -> dict[str, Initializer]:
     modules, leaves, _ = collect(model)
     return {leaves[p].name: init for p, init in plan(modules, leaves, strict=strict, recipe=recipe).items()}
 
@@ -168,4 +195,5 @@ def reset(model: Any, key: jax.Array, *, strict: bool, recipe: Recipe) -> Any:
     check_concrete(inits, abstract)
     values = draw(inits, leaves, key)
     return jax.tree_util.tree_map_with_path(
-        lambda key_path, leaf: values.get(tuple(_entry(k) for k in key_path), leaf), model)
+        lambda key_path, leaf: values.get(tuple(_entry(k) for k in key_path), leaf), model
+    )

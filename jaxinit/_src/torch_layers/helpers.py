@@ -16,9 +16,9 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, Literal, NamedTuple, overload
 
-from jaxinit._src.export import public
 from jaxinit._src import checks
 from jaxinit._src.composite import Concat, ZeroRow
+from jaxinit._src.export import public
 from jaxinit._src.initializer import Initializer
 from jaxinit._src.initializers import ones, zeros
 from jaxinit._src.torch_layers import formulas
@@ -93,11 +93,17 @@ class AttentionInit(NamedTuple):
         a ``ValueError``: use :func:`jaxinit.torch_defaults.reset_parameters` instead.
         """
         if not self.query_kernel_init == self.key_kernel_init == self.value_kernel_init:
-            raise ValueError("the query, key and value kernels follow different laws (kdim or vdim "
-                             "differs from embed_dim), and Flax takes one kernel_init for the three; "
-                             "use jaxinit.torch_defaults.reset_parameters on the model instead")
-        return {"kernel_init": self.query_kernel_init, "out_kernel_init": self.out_kernel_init,
-                "bias_init": self.bias_init, "out_bias_init": self.out_bias_init}
+            raise ValueError(
+                "the query, key and value kernels follow different laws (kdim or vdim "
+                "differs from embed_dim), and Flax takes one kernel_init for the three; "
+                "use jaxinit.torch_defaults.reset_parameters on the model instead"
+            )
+        return {
+            "kernel_init": self.query_kernel_init,
+            "out_kernel_init": self.out_kernel_init,
+            "bias_init": self.bias_init,
+            "out_bias_init": self.out_bias_init,
+        }
 
 
 @public("jaxinit.torch_defaults")
@@ -153,11 +159,16 @@ def kernel_size_tuple(kernel_size: int | Sequence[int]) -> tuple[int, ...]:
 
 def _groups(groups: int, feature_group_count: int | None) -> int:
     if feature_group_count is not None:
-        warnings.warn("`feature_group_count` is deprecated here: every torch_defaults helper "
-                      "names the group count `groups`, as torch does", DeprecationWarning, stacklevel=3)
+        warnings.warn(
+            "`feature_group_count` is deprecated here: every torch_defaults helper "
+            "names the group count `groups`, as torch does",
+            DeprecationWarning,
+            stacklevel=3,
+        )
         if groups != 1:
-            raise TypeError(f"pass `groups` only, got groups={groups!r} and "
-                            f"feature_group_count={feature_group_count!r}")
+            raise TypeError(
+                f"pass `groups` only, got groups={groups!r} and feature_group_count={feature_group_count!r}"
+            )
         groups = feature_group_count
     return checks.integer("groups", groups, minimum=1)
 
@@ -201,8 +212,13 @@ def bilinear(in1_features: int) -> LayerInit:
 
 
 @public("jaxinit.torch_defaults")
-def conv(in_features: int, kernel_size: int | Sequence[int], groups: int = 1, *,
-         feature_group_count: int | None = None) -> LayerInit:
+def conv(
+    in_features: int,
+    kernel_size: int | Sequence[int],
+    groups: int = 1,
+    *,
+    feature_group_count: int | None = None,
+) -> LayerInit:
     r"""``torch.nn.Conv{1,2,3}d``'s defaults for a Flax ``Conv`` (kernel ``(*spatial, in/groups, out)``):
     weight and bias :math:`\mathcal{U}(\pm 1/\sqrt{\text{fan\_in}})` with
     :math:`\text{fan\_in} = \text{in\_features} / \text{groups} \cdot \prod \text{kernel\_size}`.
@@ -326,8 +342,9 @@ def recurrent(hidden_size: int, *, bias: RecurrentBias = "sum") -> RecurrentInit
 
 
 @public("jaxinit.torch_defaults")
-def multihead_attention(embed_dim: int, kdim: int | None = None, vdim: int | None = None, *,
-                        in_transformer: bool = False) -> AttentionInit:
+def multihead_attention(
+    embed_dim: int, kdim: int | None = None, vdim: int | None = None, *, in_transformer: bool = False
+) -> AttentionInit:
     r"""``torch.nn.MultiheadAttention``'s defaults, one initializer per Flax projection.
 
     torch draws its packed ``in_proj_weight`` ``(3E, E)`` with ``xavier_uniform``, so each of
@@ -352,8 +369,15 @@ def multihead_attention(embed_dim: int, kdim: int | None = None, vdim: int | Non
     kdim = e if kdim is None else checks.integer("kdim", kdim, minimum=1)
     vdim = e if vdim is None else checks.integer("vdim", vdim, minimum=1)
     (q, _), (k, _), (v, _) = formulas.in_projections(e, kdim, vdim)
-    return AttentionInit(q, k, v, formulas.out_projection(e, in_transformer), formulas.attention_bias(),
-                         formulas.attention_bias(), formulas.bias_kv(e, in_transformer))
+    return AttentionInit(
+        q,
+        k,
+        v,
+        formulas.out_projection(e, in_transformer),
+        formulas.attention_bias(),
+        formulas.attention_bias(),
+        formulas.bias_kv(e, in_transformer),
+    )
 
 
 def _feedforward(d_model: int, dim_feedforward: int, in_transformer: bool) -> tuple[LayerInit, LayerInit]:
@@ -367,8 +391,9 @@ def _feedforward(d_model: int, dim_feedforward: int, in_transformer: bool) -> tu
 
 
 @public("jaxinit.torch_defaults")
-def transformer_encoder_layer(d_model: int, dim_feedforward: int = 2048, *,
-                              in_transformer: bool = False) -> EncoderLayerInit:
+def transformer_encoder_layer(
+    d_model: int, dim_feedforward: int = 2048, *, in_transformer: bool = False
+) -> EncoderLayerInit:
     """``torch.nn.TransformerEncoderLayer``'s defaults, sublayer by sublayer: a
     :func:`multihead_attention` ``self_attn``, :func:`dense` ``linear1`` / ``linear2`` and
     :func:`norm` ``norm1`` / ``norm2``. ``in_transformer=True``: the laws inside
@@ -385,13 +410,15 @@ def transformer_encoder_layer(d_model: int, dim_feedforward: int = 2048, *,
     """
     e = checks.integer("d_model", d_model, minimum=1)
     linear1, linear2 = _feedforward(e, dim_feedforward, in_transformer)
-    return EncoderLayerInit(multihead_attention(e, in_transformer=in_transformer),
-                            linear1, linear2, norm(), norm())
+    return EncoderLayerInit(
+        multihead_attention(e, in_transformer=in_transformer), linear1, linear2, norm(), norm()
+    )
 
 
 @public("jaxinit.torch_defaults")
-def transformer_decoder_layer(d_model: int, dim_feedforward: int = 2048, *,
-                              in_transformer: bool = False) -> DecoderLayerInit:
+def transformer_decoder_layer(
+    d_model: int, dim_feedforward: int = 2048, *, in_transformer: bool = False
+) -> DecoderLayerInit:
     """``torch.nn.TransformerDecoderLayer``'s defaults: :func:`transformer_encoder_layer`'s
     sublayers plus the cross-attention ``multihead_attn`` and ``norm3``."""
     e = checks.integer("d_model", d_model, minimum=1)

@@ -9,12 +9,18 @@ from typing import Any, TypeAlias
 import jax
 from flax import nnx
 
+from jaxinit._src.recipe import Recipe
 from jaxinit._src.torch_layers import rules
 from jaxinit._src.torch_layers.rules import TorchParam, builtin
 from jaxinit._src.torch_layers.walk import (
-    Leaf, Path, check_concrete, draw, path_name, plan, shape_struct,
+    Leaf,
+    Path,
+    check_concrete,
+    draw,
+    path_name,
+    plan,
+    shape_struct,
 )
-from jaxinit._src.recipe import Recipe
 from jaxinit.typing import Initializer
 
 Params: TypeAlias = Mapping[str, jax.ShapeDtypeStruct]
@@ -25,7 +31,9 @@ rules.kind("linear", "kernel", "bias", nnx.Linear, nnx.LinearGeneral)
 rules.kind("conv", "kernel", "bias", nnx.Conv)
 rules.kind("conv_transpose", "kernel", "bias", nnx.ConvTranspose)
 rules.kind("embedding", "embedding", None, nnx.Embed)
-rules.kind("norm", "scale", "bias", nnx.LayerNorm, nnx.RMSNorm, nnx.GroupNorm, nnx.InstanceNorm, nnx.BatchNorm)
+rules.kind(
+    "norm", "scale", "bias", nnx.LayerNorm, nnx.RMSNorm, nnx.GroupNorm, nnx.InstanceNorm, nnx.BatchNorm
+)
 
 
 @builtin(nnx.Linear)
@@ -73,9 +81,14 @@ def _prelu(layer: nnx.PReLU, params: Params) -> dict[str, TorchParam]:
 
 @builtin(nnx.MultiHeadAttention)
 def _attention(layer: nnx.MultiHeadAttention, params: Params) -> dict[str, TorchParam]:
-    rules.check_attention("nnx.MultiHeadAttention", layer.in_features, (layer.qkv_features,),
-                          layer.out_features, getattr(layer, "num_kv_heads", layer.num_heads) == layer.num_heads,
-                          layer.normalize_qk)  # older flax has no grouped key/value heads
+    rules.check_attention(
+        "nnx.MultiHeadAttention",
+        layer.in_features,
+        (layer.qkv_features,),
+        layer.out_features,
+        getattr(layer, "num_kv_heads", layer.num_heads) == layer.num_heads,
+        layer.normalize_qk,
+    )  # older flax has no grouped key/value heads
     names = {p: f"{p}/kernel" for p in ("query", "key", "value", "out")}
     names.update({f"{p}_bias": f"{p}/bias" for p in ("query", "key", "value", "out")})
     return rules.attention(layer.in_features, layer.in_kv_features, layer.in_kv_features, names)
@@ -99,31 +112,41 @@ def _lstm(layer: nnx.LSTMCell, params: Params) -> dict[str, TorchParam]:
 @builtin(nnx.OptimizedLSTMCell)
 def _optimized_lstm(layer: nnx.OptimizedLSTMCell, params: Params) -> dict[str, TorchParam]:
     r = rules.Recurrent(4, layer.in_features, layer.hidden_features)
-    return {"dense_i/kernel": r.input_kernel(), "dense_h/kernel": r.hidden_kernel(),
-            "dense_h/bias": r.summed_bias()}
+    return {
+        "dense_i/kernel": r.input_kernel(),
+        "dense_h/kernel": r.hidden_kernel(),
+        "dense_h/bias": r.summed_bias(),
+    }
 
 
 @builtin(nnx.GRUCell)
 def _gru(layer: nnx.GRUCell, params: Params) -> dict[str, TorchParam]:
     # nnx's GRU has no b_hn (torch's hidden bias of the candidate gate, inside r * (...))
     r = rules.Recurrent(3, layer.in_features, layer.hidden_features)
-    return {"dense_i/kernel": r.input_kernel(), "dense_i/bias": r.gru_input_bias(),
-            "dense_h/kernel": r.hidden_kernel()}
+    return {
+        "dense_i/kernel": r.input_kernel(),
+        "dense_i/bias": r.gru_input_bias(),
+        "dense_h/kernel": r.hidden_kernel(),
+    }
 
 
 @builtin(nnx.SimpleCell)
 def _simple(layer: nnx.SimpleCell, params: Params) -> dict[str, TorchParam]:
     r = rules.Recurrent(1, layer.in_features, layer.hidden_features)
-    return {"dense_i/kernel": r.input_kernel(), "dense_i/bias": r.summed_bias(),
-            "dense_h/kernel": r.hidden_kernel()}
+    return {
+        "dense_i/kernel": r.input_kernel(),
+        "dense_i/bias": r.summed_bias(),
+        "dense_h/kernel": r.hidden_kernel(),
+    }
 
 
 def _value(variable: nnx.Variable[Any]) -> Any:
     return variable.get_value() if hasattr(variable, "get_value") else variable.value
 
 
-def collect(model: nnx.Module) -> tuple[list[tuple[Path, nnx.Module]], dict[Path, Leaf],
-                                        dict[Path, nnx.Variable[Any]], list[Path]]:
+def collect(
+    model: nnx.Module,
+) -> tuple[list[tuple[Path, nnx.Module]], dict[Path, Leaf], dict[Path, nnx.Variable[Any]], list[Path]]:
     """The layers; the parameters and batch statistics (as Leafs) and their Variables; and the
     paths of variables that hold no value (an abstract model's)."""
     modules: list[tuple[Path, nnx.Module]] = []
@@ -144,14 +167,12 @@ def collect(model: nnx.Module) -> tuple[list[tuple[Path, nnx.Module]], dict[Path
     return modules, leaves, variables, abstract
 
 
-def initializers(model: nnx.Module, *, strict: bool,
-                 recipe: Recipe) -> dict[str, Initializer]:
+def initializers(model: nnx.Module, *, strict: bool, recipe: Recipe) -> dict[str, Initializer]:
     modules, leaves, _, _ = collect(model)
     return {leaves[p].name: init for p, init in plan(modules, leaves, strict=strict, recipe=recipe).items()}
 
 
-def reset(model: nnx.Module, key: jax.Array, *, strict: bool,
-          recipe: Recipe) -> nnx.Module:
+def reset(model: nnx.Module, key: jax.Array, *, strict: bool, recipe: Recipe) -> nnx.Module:
     modules, leaves, variables, abstract = collect(model)
     inits = plan(modules, leaves, strict=strict, recipe=recipe)
     check_concrete(inits, abstract)

@@ -145,11 +145,13 @@ def collect(tree: Any) -> tuple[list[tuple[Path, Any]], dict[Path, Leaf], list[P
 
 def _missing(paths: list[Path]) -> str:
     shown = ", ".join(repr(path_name(p)) for p in paths[:6]) + (" ..." if len(paths) > 6 else "")
-    return (f"a plain pytree has no layer types, and these parameters have no law: {shown}. Only "
-            f"Flax's parameter names say a layer (a 2-axis 'kernel': Linear; more axes: Conv; "
-            f"'embedding'; 'scale': a norm; the 'bias' beside a kernel or scale); give the others "
-            f"a role of the recipe (e.g. recipes.vit(pos_embed='pos_embed')), or pass strict=False "
-            f"to leave them as they are")
+    return (
+        f"a plain pytree has no layer types, and these parameters have no law: {shown}. Only "
+        f"Flax's parameter names say a layer (a 2-axis 'kernel': Linear; more axes: Conv; "
+        f"'embedding'; 'scale': a norm; the 'bias' beside a kernel or scale); give the others "
+        f"a role of the recipe (e.g. recipes.vit(pos_embed='pos_embed')), or pass strict=False "
+        f"to leave them as they are"
+    )
 
 
 def initializers(tree: Any, *, strict: bool, recipe: Recipe) -> dict[str, Initializer]:
@@ -165,4 +167,3 @@ def reset(tree: Any, key: jax.Array, *, strict: bool, recipe: Recipe) -> Any:
     values = draw(inits, leaves, key)
     by_name = {leaves[p].name: value for p, value in values.items()}
     return jax.tree_util.tree_map_with_path(lambda kp, leaf: by_name.get(path_str(kp), leaf), tree)
-

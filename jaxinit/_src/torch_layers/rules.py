@@ -24,8 +24,8 @@ from typing import Any, NamedTuple, TypeAlias, TypeVar, cast, overload
 import jax
 
 from jaxinit._src.export import public
-from jaxinit._src.recipe import KINDS
 from jaxinit._src.initializers import ones, zeros
+from jaxinit._src.recipe import KINDS
 from jaxinit._src.torch_layers import formulas
 from jaxinit.typing import Initializer
 
@@ -41,8 +41,7 @@ class TorchParam(NamedTuple):
 
 #: ``rule(layer, params) -> {relative path: initializer or TorchParam}``; ``params`` maps each
 #: parameter's path under the layer to its shape and dtype.
-Rule: TypeAlias = Callable[[Any, Mapping[str, jax.ShapeDtypeStruct]],
-                           Mapping[str, Initializer | TorchParam]]
+Rule: TypeAlias = Callable[[Any, Mapping[str, jax.ShapeDtypeStruct]], Mapping[str, Initializer | TorchParam]]
 RuleT = TypeVar("RuleT", bound=Rule)
 
 _USER: dict[type, Rule] = {}
@@ -54,6 +53,7 @@ def builtin(*layer_types: type) -> Callable[[RuleT], RuleT]:
         for layer_type in layer_types:
             _BUILTIN[layer_type] = rule
         return rule
+
     return wrap
 
 
@@ -93,8 +93,11 @@ def type_name(layer_type: type) -> str:
 
 #: The frameworks with built-in rules: the module prefix of their layer types, and the module
 #: of this package that declares those rules (imported on first use: each framework is optional).
-_FRAMEWORKS = (("flax.nnx", "nnx", "nnx_layers"), ("flax.linen", "linen", "linen_layers"),
-               ("equinox", "equinox", "equinox_layers"))
+_FRAMEWORKS = (
+    ("flax.nnx", "nnx", "nnx_layers"),
+    ("flax.linen", "linen", "linen_layers"),
+    ("equinox", "equinox", "equinox_layers"),
+)
 
 
 def load_builtins_for(layer_type: type) -> None:
@@ -121,11 +124,11 @@ def register_layer(layer_type: type, rule: RuleT, *, like: None = None) -> RuleT
 @overload
 def register_layer(layer_type: type, rule: None = None, *, like: type) -> Rule: ...
 @overload
-def register_layer(layer_type: type, rule: None = None, *,
-                   like: None = None) -> Callable[[RuleT], RuleT]: ...
+def register_layer(layer_type: type, rule: None = None, *, like: None = None) -> Callable[[RuleT], RuleT]: ...
 @public("jaxinit.torch_defaults")
-def register_layer(layer_type: type, rule: Rule | None = None, *,
-                   like: type | None = None) -> Rule | Callable[[Rule], Rule]:
+def register_layer(
+    layer_type: type, rule: Rule | None = None, *, like: type | None = None
+) -> Rule | Callable[[Rule], Rule]:
     """Teach :func:`reset_parameters` a layer type: give its parameters' initializers.
 
     ``rule(layer, params)`` receives the layer and a dict from each parameter's path under the
@@ -164,30 +167,54 @@ def register_layer(layer_type: type, rule: Rule | None = None, *,
 
 # -- the laws of torch's layers, by torch hyperparameters --------------------------------
 
-def _linear(fan_in: int, weight: tuple[int, ...], bias: tuple[int, ...], kernel: str,
-            bias_name: str) -> dict[str, TorchParam]:
+
+def _linear(
+    fan_in: int, weight: tuple[int, ...], bias: tuple[int, ...], kernel: str, bias_name: str
+) -> dict[str, TorchParam]:
     law = formulas.linear(fan_in)
     return {kernel: TorchParam(law, weight), bias_name: TorchParam(law, bias)}
 
 
-def linear(in_features: int, out_features: int, kernel: str = "kernel",
-           bias: str = "bias") -> dict[str, TorchParam]:
+def linear(
+    in_features: int, out_features: int, kernel: str = "kernel", bias: str = "bias"
+) -> dict[str, TorchParam]:
     """torch.nn.Linear(in_features, out_features): weight and bias U(+-1/sqrt(in_features))."""
     return _linear(in_features, (out_features, in_features), (out_features,), kernel, bias)
 
 
-def conv(in_per_group: int, out_channels: int, kernel_size: tuple[int, ...], kernel: str = "kernel",
-         bias: str = "bias") -> dict[str, TorchParam]:
+def conv(
+    in_per_group: int,
+    out_channels: int,
+    kernel_size: tuple[int, ...],
+    kernel: str = "kernel",
+    bias: str = "bias",
+) -> dict[str, TorchParam]:
     """torch.nn.ConvNd: weight (out, in/groups, *k); both U(+-1/sqrt(in/groups * prod(k)))."""
-    return _linear(in_per_group * math.prod(kernel_size), (out_channels, in_per_group, *kernel_size),
-                   (out_channels,), kernel, bias)
+    return _linear(
+        in_per_group * math.prod(kernel_size),
+        (out_channels, in_per_group, *kernel_size),
+        (out_channels,),
+        kernel,
+        bias,
+    )
 
 
-def conv_transpose(in_channels: int, out_per_group: int, groups: int, kernel_size: tuple[int, ...],
-                   kernel: str = "kernel", bias: str = "bias") -> dict[str, TorchParam]:
+def conv_transpose(
+    in_channels: int,
+    out_per_group: int,
+    groups: int,
+    kernel_size: tuple[int, ...],
+    kernel: str = "kernel",
+    bias: str = "bias",
+) -> dict[str, TorchParam]:
     """torch.nn.ConvTransposeNd: weight (in, out/groups, *k), whose fan_in is out/groups * prod(k)."""
-    return _linear(out_per_group * math.prod(kernel_size), (in_channels, out_per_group, *kernel_size),
-                   (out_per_group * groups,), kernel, bias)
+    return _linear(
+        out_per_group * math.prod(kernel_size),
+        (in_channels, out_per_group, *kernel_size),
+        (out_per_group * groups,),
+        kernel,
+        bias,
+    )
 
 
 def embedding(num_embeddings: int, dim: int, table: str) -> dict[str, TorchParam]:
@@ -205,8 +232,7 @@ def affine(params: Mapping[str, jax.ShapeDtypeStruct], scale: str, bias: str) ->
     return out
 
 
-def running_stats(params: Mapping[str, jax.ShapeDtypeStruct], mean: str,
-                  var: str) -> dict[str, TorchParam]:
+def running_stats(params: Mapping[str, jax.ShapeDtypeStruct], mean: str, var: str) -> dict[str, TorchParam]:
     """BatchNorm's running_mean 0 and running_var 1 (torch's reset_running_stats)."""
     out: dict[str, TorchParam] = {}
     if mean in params:
@@ -228,8 +254,10 @@ def attention(embed_dim: int, kdim: int, vdim: int, names: Mapping[str, str]) ->
     ``key_bias``, ``value_bias``, ``out_bias`` to the layer's parameter paths.
     """
     e = embed_dim
-    out = {names[p]: TorchParam(init, shape)
-           for p, (init, shape) in zip(("query", "key", "value"), formulas.in_projections(e, kdim, vdim))}
+    out = {
+        names[p]: TorchParam(init, shape)
+        for p, (init, shape) in zip(("query", "key", "value"), formulas.in_projections(e, kdim, vdim))
+    }
     out[names["out"]] = TorchParam(formulas.out_projection(e), (e, e))
     # in_proj_bias (3E,) and out_proj.bias (E,) are zero
     for p in ("query_bias", "key_bias", "value_bias"):
@@ -238,8 +266,14 @@ def attention(embed_dim: int, kdim: int, vdim: int, names: Mapping[str, str]) ->
     return out
 
 
-def check_attention(layer_name: str, embed_dim: int, projected: tuple[int, ...], out: int,
-                    same_heads: bool = True, normalize_qk: bool = False) -> None:
+def check_attention(
+    layer_name: str,
+    embed_dim: int,
+    projected: tuple[int, ...],
+    out: int,
+    same_heads: bool = True,
+    normalize_qk: bool = False,
+) -> None:
     """torch's MultiheadAttention projects to embed_dim and back: other shapes have no counterpart."""
     problems = []
     if any(size != embed_dim for size in projected):
@@ -251,8 +285,9 @@ def check_attention(layer_name: str, embed_dim: int, projected: tuple[int, ...],
     if normalize_qk:
         problems.append("query/key normalisation")
     if problems:
-        raise ValueError(f"{layer_name} has no torch.nn.MultiheadAttention counterpart: "
-                         f"{'; '.join(problems)}")
+        raise ValueError(
+            f"{layer_name} has no torch.nn.MultiheadAttention counterpart: {'; '.join(problems)}"
+        )
 
 
 class Recurrent:
@@ -274,8 +309,9 @@ class Recurrent:
 
     def summed_bias(self) -> TorchParam:
         """b_ih + b_hh: triangular(+-2/sqrt(hidden))."""
-        return TorchParam(cast(Initializer, formulas.recurrent_bias(self.hidden, "sum")),
-                          (self.gates * self.hidden,))
+        return TorchParam(
+            cast(Initializer, formulas.recurrent_bias(self.hidden, "sum")), (self.gates * self.hidden,)
+        )
 
     def gru_input_bias(self) -> TorchParam:
         """A packed (r, z, n) bias: b_ih + b_hh on r and z, b_in alone on n."""

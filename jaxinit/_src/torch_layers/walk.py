@@ -20,8 +20,7 @@ import jax.numpy as jnp
 from jaxinit._src.recipe import Law, Recipe, resolve
 from jaxinit._src.torch_layers.formulas import symmetric, xavier_bound
 from jaxinit._src.torch_layers.rules import TorchParam, kind_of, load_builtins_for, lookup, type_name
-from jaxinit._src.tree import Leaf as TreeLeaf
-from jaxinit._src.tree import draw_leaves
+from jaxinit._src.tree import Leaf as TreeLeaf, draw_leaves
 from jaxinit.typing import Initializer
 
 #: Where a layer or a parameter sits in the model: its attribute names and indices.
@@ -52,19 +51,28 @@ def path_name(path: Path) -> str:
 
 def _check_answer(layer: Any, answer: object) -> Mapping[str, Initializer | TorchParam]:
     if not isinstance(answer, Mapping):
-        raise TypeError(f"the rule for {type_name(type(layer))} must return a dict from parameter "
-                        f"paths to initializers, got {answer!r}")
+        raise TypeError(
+            f"the rule for {type_name(type(layer))} must return a dict from parameter "
+            f"paths to initializers, got {answer!r}"
+        )
     for rel, init in answer.items():
         target = init.init if isinstance(init, TorchParam) else init
         if not callable(target):
-            raise TypeError(f"the rule for {type_name(type(layer))} gave {rel!r} something that is "
-                            f"not an initializer: {init!r}")
+            raise TypeError(
+                f"the rule for {type_name(type(layer))} gave {rel!r} something that is "
+                f"not an initializer: {init!r}"
+            )
     return answer
 
 
-def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, strict: bool = True,
-         recipe: Recipe | None = None,
-         missing: Callable[[list[Path]], str] | None = None) -> dict[Path, Initializer]:
+def plan(
+    modules: Iterable[tuple[Path, Any]],
+    leaves: Mapping[Path, Leaf],
+    *,
+    strict: bool = True,
+    recipe: Recipe | None = None,
+    missing: Callable[[list[Path]], str] | None = None,
+) -> dict[Path, Initializer]:
     """The initializer of every covered parameter, by path: each layer's torch rule, then the
     recipe's laws for the layer's kind, then its roles (``recipe=None``: torch's defaults).
     ``missing`` words the error for uncovered parameters (default: by their layers' types)."""
@@ -77,12 +85,14 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
             under[path[:depth]].append(path)
 
     covered: dict[Path, Initializer | TorchParam] = {}
-    slots: dict[Path, tuple[str, tuple[int, ...]]] = {}  # weight/bias of a kind layer: slot, torch weight shape
+    slots: dict[
+        Path, tuple[str, tuple[int, ...]]
+    ] = {}  # weight/bias of a kind layer: slot, torch weight shape
     for mpath, layer in modules:
         rule = lookup(type(layer))
         if rule is None:
             continue
-        mine = {path_name(p[len(mpath):]): p for p in under.get(mpath, ()) if p not in covered}
+        mine = {path_name(p[len(mpath) :]): p for p in under.get(mpath, ()) if p not in covered}
         if not mine:
             continue
         try:
@@ -94,8 +104,11 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
         kind = kind_of(type(layer)) if recipe is not None else None
         if recipe is not None and kind is not None and kind.weight in answer and kind.weight in mine:
             weight = answer[kind.weight]
-            torch_shape = weight.torch_shape if isinstance(weight, TorchParam) \
+            torch_shape = (
+                weight.torch_shape
+                if isinstance(weight, TorchParam)
                 else tuple(leaves[mine[kind.weight]].struct.shape)
+            )
             for slot, rel in (("weight", kind.weight), ("bias", kind.bias)):
                 if rel is None or rel not in answer or rel not in mine:
                     continue
@@ -111,7 +124,9 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
         _apply_roles(recipe, modules, leaves, covered, slots, strict)
 
     # floating parameters must be covered; integer or boolean state (a batch counter) may be
-    uncovered = [p for p in leaves if p not in covered and jnp.issubdtype(leaves[p].struct.dtype, jnp.inexact)]
+    uncovered = [
+        p for p in leaves if p not in covered and jnp.issubdtype(leaves[p].struct.dtype, jnp.inexact)
+    ]
     if uncovered and strict and missing is not None:
         raise ValueError(missing(uncovered))
     if uncovered and strict:
@@ -120,16 +135,22 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
         for p in uncovered:
             owner = next(module_types[p[:d]] for d in range(len(p) - 1, -1, -1) if p[:d] in module_types)
             owners[type_name(type(owner))].append(path_name(p))
-        listed = "; ".join(f"{name} (parameters {', '.join(paths[:3])}{' ...' if len(paths) > 3 else ''})"
-                           for name, paths in owners.items())
+        listed = "; ".join(
+            f"{name} (parameters {', '.join(paths[:3])}{' ...' if len(paths) > 3 else ''})"
+            for name, paths in owners.items()
+        )
         if recipe is None or not recipe.layers and not recipe.roles:
-            raise ValueError(f"reset_parameters knows no torch initialisation for these layer types: "
-                             f"{listed}. Register one with jaxinit.torch_defaults.register_layer(type, rule), "
-                             f"or pass strict=False to leave their parameters as they are")
-        raise ValueError(f"the recipe {recipe!r} has no law for these parameters, and PyTorch's defaults "
-                         f"know no such layer types: {listed}. Give them a role of the recipe, register "
-                         f"the layer type with jaxinit.torch_defaults.register_layer(type, rule), or pass "
-                         f"strict=False to leave them as they are")
+            raise ValueError(
+                f"reset_parameters knows no torch initialisation for these layer types: "
+                f"{listed}. Register one with jaxinit.torch_defaults.register_layer(type, rule), "
+                f"or pass strict=False to leave their parameters as they are"
+            )
+        raise ValueError(
+            f"the recipe {recipe!r} has no law for these parameters, and PyTorch's defaults "
+            f"know no such layer types: {listed}. Give them a role of the recipe, register "
+            f"the layer type with jaxinit.torch_defaults.register_layer(type, rule), or pass "
+            f"strict=False to leave them as they are"
+        )
 
     transformer = recipe.transformer if recipe is not None else ()
     if transformer:
@@ -138,18 +159,23 @@ def plan(modules: Iterable[tuple[Path, Any]], leaves: Mapping[Path, Leaf], *, st
             roots = [m for name, m in names.items() if fnmatch.fnmatchcase(name, glob)]
             if not roots:
                 shown = ", ".join(repr(n) for n in list(names)[:8]) + (" ..." if len(names) > 8 else "")
-                raise ValueError(f"`transformer` pattern {glob!r} matches no layer; the layer paths are: {shown}")
+                raise ValueError(
+                    f"`transformer` pattern {glob!r} matches no layer; the layer paths are: {shown}"
+                )
             for root in roots:
                 for p in under.get(root, ()):
                     if p in covered:
                         covered[p] = _xavier(covered[p], p)
+
     def unwrap(init: Initializer | TorchParam) -> Initializer:
         return init.init if isinstance(init, TorchParam) else init
+
     return {p: unwrap(covered[p]) for p in leaves if p in covered}  # in the model's order
 
 
-def _recipe_param(law: Law, torch_shape: tuple[int, ...], old: Initializer | TorchParam | None,
-                  recipe: Recipe, path: Path) -> TorchParam:
+def _recipe_param(
+    law: Law, torch_shape: tuple[int, ...], old: Initializer | TorchParam | None, recipe: Recipe, path: Path
+) -> TorchParam:
     """A recipe's law for one parameter, as a TorchParam (the torch tensor's shape kept)."""
     try:
         init = resolve(law, torch_shape)
@@ -159,9 +185,14 @@ def _recipe_param(law: Law, torch_shape: tuple[int, ...], old: Initializer | Tor
     return TorchParam(cast(Initializer, init), shape)
 
 
-def _apply_roles(recipe: Recipe, modules: Sequence[tuple[Path, Any]], leaves: Mapping[Path, Leaf],
-                 covered: dict[Path, Initializer | TorchParam],
-                 slots: Mapping[Path, tuple[str, tuple[int, ...]]], strict: bool) -> None:
+def _apply_roles(
+    recipe: Recipe,
+    modules: Sequence[tuple[Path, Any]],
+    leaves: Mapping[Path, Leaf],
+    covered: dict[Path, Initializer | TorchParam],
+    slots: Mapping[Path, tuple[str, tuple[int, ...]]],
+    strict: bool,
+) -> None:
     """Each role's laws on the weights and biases of the layers it matches (or that hold a
     parameter it matches), and on the matched parameters no layer rule covers. A role that
     changes nothing is an error with ``strict``."""
@@ -187,18 +218,25 @@ def _apply_roles(recipe: Recipe, modules: Sequence[tuple[Path, Any]], leaves: Ma
     if unused and strict:
         shown = sorted({path_name(m) for m, _ in modules if m} | {path_name(p) for p in leaves})
         listed = ", ".join(shown[:12]) + (" ..." if len(shown) > 12 else "")
-        raise ValueError("; ".join(f"role {role.name!r} of {recipe!r} (pattern {role.pattern!r}) matches "
-                                   f"no layer or parameter it gives a law to" for role in unused)
-                         + f". The paths are: {listed}. Pass the right pattern to the recipe's factory "
-                           f"(`{unused[0].name}=...`), None to leave the role out, or strict=False")
+        raise ValueError(
+            "; ".join(
+                f"role {role.name!r} of {recipe!r} (pattern {role.pattern!r}) matches "
+                f"no layer or parameter it gives a law to"
+                for role in unused
+            )
+            + f". The paths are: {listed}. Pass the right pattern to the recipe's factory "
+            f"(`{unused[0].name}=...`), None to leave the role out, or strict=False"
+        )
 
 
 def _xavier(init: Initializer | TorchParam, path: Path) -> TorchParam:
     """``nn.Transformer``'s post-construction re-draw: xavier_uniform on torch tensors of 2+ dims."""
     if not isinstance(init, TorchParam):
-        raise ValueError(f"{path_name(path)!r} is inside a `transformer` layer, but its rule gave a plain "
-                         f"initializer: return TorchParam(init, torch_shape) from the rule so that the "
-                         f"torch tensor's dimensions are known")
+        raise ValueError(
+            f"{path_name(path)!r} is inside a `transformer` layer, but its rule gave a plain "
+            f"initializer: return TorchParam(init, torch_shape) from the rule so that the "
+            f"torch tensor's dimensions are known"
+        )
     if len(init.torch_shape) > 1:
         return TorchParam(symmetric(xavier_bound(init.torch_shape)), init.torch_shape)
     return init
@@ -209,19 +247,30 @@ def check_concrete(initializers: Mapping[Path, Initializer], abstract: Iterable[
     every array it holds without a value must be one that the reset makes."""
     left = [path_name(p) for p in abstract if p not in initializers]
     if left:
-        raise ValueError(f"the model is abstract, and reset_parameters makes only parameters; these "
-                         f"arrays would stay without a value: {', '.join(left[:6])}{' ...' if len(left) > 6 else ''}. "
-                         f"Build the model for real (not under eval_shape), or keep such state out of it "
-                         f"(for example nnx.RNN(cell, rngs=False))")
+        raise ValueError(
+            f"the model is abstract, and reset_parameters makes only parameters; these "
+            f"arrays would stay without a value: {', '.join(left[:6])}{' ...' if len(left) > 6 else ''}. "
+            f"Build the model for real (not under eval_shape), or keep such state out of it "
+            f"(for example nnx.RNN(cell, rngs=False))"
+        )
 
 
-def draw(initializers: Mapping[Path, Initializer], leaves: Mapping[Path, Leaf],
-         key: jax.Array) -> dict[Path, jax.Array]:
+def draw(
+    initializers: Mapping[Path, Initializer], leaves: Mapping[Path, Leaf], key: jax.Array
+) -> dict[Path, jax.Array]:
     """New values: each parameter drawn with ``path_key(key, its name)``, in its own dtype (and
     with its sharding, when an abstract model's parameter carries one), through the whole-tree
     path: parameters of one law, shape and dtype are drawn together (:func:`draw_leaves`)."""
     paths = list(initializers)
-    requests = [TreeLeaf(leaves[p].name, initializers[p], tuple(leaves[p].struct.shape),
-                         leaves[p].struct.dtype, leaves[p].struct.sharding,
-                         where=leaves[p].name) for p in paths]
+    requests = [
+        TreeLeaf(
+            leaves[p].name,
+            initializers[p],
+            tuple(leaves[p].struct.shape),
+            leaves[p].struct.dtype,
+            leaves[p].struct.sharding,
+            where=leaves[p].name,
+        )
+        for p in paths
+    ]
     return dict(zip(paths, draw_leaves(requests, key)))

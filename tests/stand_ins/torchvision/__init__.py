@@ -7,7 +7,12 @@ uses, and PyPI's torchvision is a CUDA build that fails to import beside CPU tor
 called (``isinstance`` against it is False); ``InterpolationMode`` is a real enum, as timm
 builds tables from its members. The init code under test is timm's own either way.
 """
-import enum, importlib.abc, importlib.machinery, sys, types
+
+import enum
+import importlib.abc
+import importlib.machinery
+import sys
+import types
 
 __version__ = "0.0.0+jaxinit-stand-in"
 
@@ -62,4 +67,9 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 _THIS = sys.modules[__name__]
 sys.meta_path.insert(0, _Finder())
-__getattr__ = lambda name: _placeholder(__name__, name) if not name.startswith("__") else (_ for _ in ()).throw(AttributeError(name))
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return _placeholder(__name__, name)

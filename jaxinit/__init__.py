@@ -8,10 +8,7 @@
 
 from jaxinit import distributions, inplace, jax_nn, recipes, torch_defaults, typing
 from jaxinit._src.adapters import to_haiku
-from jaxinit._src.fans import calculate_correct_fan, calculate_fan_in_and_fan_out, calculate_gain
-from jaxinit._src.generator import Generator
-from jaxinit._src.initializer import Initializer
-from jaxinit._src.initializers import (
+from jaxinit._src.factories import (
     constant,
     delta_orthogonal,
     dirac,
@@ -32,6 +29,9 @@ from jaxinit._src.initializers import (
     xavier_uniform,
     zeros,
 )
+from jaxinit._src.fans import calculate_correct_fan, calculate_fan_in_and_fan_out, calculate_gain
+from jaxinit._src.generator import Generator
+from jaxinit._src.initializer import Initializer
 from jaxinit._src.laws import Distribution
 from jaxinit._src.registry import get
 from jaxinit._src.tree import path_key, reinit

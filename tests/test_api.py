@@ -14,7 +14,7 @@ import pytest
 
 import jaxinit
 from jaxinit import distributions, inplace, jax_nn
-from jaxinit._src import initializers, laws, registry, samplers
+from jaxinit._src import factories as factory_module, laws, registry, samplers
 from jaxinit._src.fans import FanAxes
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -37,13 +37,13 @@ def test_registry_all_and_readme_agree():
     factories = {n for n in jaxinit.__all__ if n in registry.FACTORIES or n in registry.ALIASES}
     # every top-level factory is in the registry, under its own name or as an alias of jax_nn's
     assert set(registry.FACTORIES) - {n for n in registry.FACTORIES if n.startswith("jax_nn.")} == set(
-        initializers.FACTORIES
+        factory_module.FACTORIES
     )
-    assert set(initializers.FACTORIES) | set(registry.ALIASES) - {"truncated_normal"} == factories
+    assert set(factory_module.FACTORIES) | set(registry.ALIASES) - {"truncated_normal"} == factories
     for name in registry.ALIASES:
         if name in jaxinit.__all__:
             assert getattr(jaxinit, name) is registry.FACTORIES[registry.ALIASES[name]]
-    for name in initializers.FACTORIES:
+    for name in factory_module.FACTORIES:
         assert getattr(jaxinit, name) is registry.FACTORIES[name]
     # the README states, for every top-level factory, which law it gives
     assert readme_table("## Which law each name gives") == factories
@@ -170,7 +170,7 @@ SHIMS = [n for n in inplace.__all__ if n.endswith("_")]
 
 @pytest.mark.parametrize("name", SHIMS)
 def test_shim_signature_is_the_factorys(name):
-    factory = getattr(initializers, name[:-1])
+    factory = getattr(factory_module, name[:-1])
     shim = inspect.signature(getattr(inplace, name))
     params = list(inspect.signature(factory).parameters.values())
     positional = [p for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
@@ -218,7 +218,7 @@ def test_literal_types_name_what_the_factories_accept():
     assert set(t.get_args(jt.Layout)) == set(fans.LAYOUTS)
     assert set(t.get_args(jt.FanMode)) == set(fans.FAN_MODES)
     assert set(t.get_args(jt.Nonlinearity)) == set(fans.NONLINEARITIES)
-    assert set(t.get_args(jt.DistributionName)) == set(initializers.DISTRIBUTIONS)
+    assert set(t.get_args(jt.DistributionName)) == set(factory_module.DISTRIBUTIONS)
 
 
 def test_initializers_of_every_source_satisfy_the_protocol():

@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("sampler table", ("jaxinit._src.samplers",)),
     ("engine", ("jaxinit._src.engine",)),
     ("initializer", ("jaxinit._src.initializer",)),
-    ("factories", ("jaxinit._src.initializers", "jaxinit._src.tree", "jaxinit._src.adapters")),
+    ("factories", ("jaxinit._src.factories", "jaxinit._src.tree", "jaxinit._src.adapters")),
     ("built on the factories", ("jaxinit._src.composite", "jaxinit._src.jax_nn", "jaxinit._src.inplace")),
     ("registry and torch's formulas", ("jaxinit._src.registry", "jaxinit._src.torch_layers.formulas")),
     ("torch per-layer helpers", ("jaxinit._src.torch_layers.helpers",)),

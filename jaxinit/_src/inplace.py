@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 import jax
 import numpy as np
 
-from jaxinit._src import checks, initializers
+from jaxinit._src import checks, factories
 from jaxinit._src.generator import resolve_key
 from jaxinit._src.initializer import Initializer
 from jaxinit._src.laws import Constant
@@ -161,19 +161,19 @@ def shim(factory: Callable[..., Initializer], *, generator: bool) -> Fill:
     return fill_with_law
 
 
-uniform_: Fill = shim(initializers.uniform, generator=True)
-normal_: Fill = shim(initializers.normal, generator=True)
-trunc_normal_: Fill = shim(initializers.trunc_normal, generator=True)
-constant_: Fill = shim(initializers.constant, generator=False)
-ones_: Fill = shim(initializers.ones, generator=False)
-zeros_: Fill = shim(initializers.zeros, generator=False)
-eye_: Fill = shim(initializers.eye, generator=False)
-dirac_: Fill = shim(initializers.dirac, generator=False)
-xavier_uniform_: Fill = shim(initializers.xavier_uniform, generator=True)
-xavier_normal_: Fill = shim(initializers.xavier_normal, generator=True)
-kaiming_uniform_: Fill = shim(initializers.kaiming_uniform, generator=True)
-kaiming_normal_: Fill = shim(initializers.kaiming_normal, generator=True)
-lecun_uniform_: Fill = shim(initializers.lecun_uniform, generator=True)
-lecun_normal_: Fill = shim(initializers.lecun_normal, generator=True)
-orthogonal_: Fill = shim(initializers.orthogonal, generator=True)
-sparse_: Fill = shim(initializers.sparse, generator=True)
+uniform_: Fill = shim(factories.uniform, generator=True)
+normal_: Fill = shim(factories.normal, generator=True)
+trunc_normal_: Fill = shim(factories.trunc_normal, generator=True)
+constant_: Fill = shim(factories.constant, generator=False)
+ones_: Fill = shim(factories.ones, generator=False)
+zeros_: Fill = shim(factories.zeros, generator=False)
+eye_: Fill = shim(factories.eye, generator=False)
+dirac_: Fill = shim(factories.dirac, generator=False)
+xavier_uniform_: Fill = shim(factories.xavier_uniform, generator=True)
+xavier_normal_: Fill = shim(factories.xavier_normal, generator=True)
+kaiming_uniform_: Fill = shim(factories.kaiming_uniform, generator=True)
+kaiming_normal_: Fill = shim(factories.kaiming_normal, generator=True)
+lecun_uniform_: Fill = shim(factories.lecun_uniform, generator=True)
+lecun_normal_: Fill = shim(factories.lecun_normal, generator=True)
+orthogonal_: Fill = shim(factories.orthogonal, generator=True)
+sparse_: Fill = shim(factories.sparse, generator=True)

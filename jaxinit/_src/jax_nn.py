@@ -22,7 +22,7 @@ from typing import Any, Protocol, TypeVar
 
 from jax.nn.initializers import Initializer
 
-from jaxinit._src import checks, initializers as factories
+from jaxinit._src import checks, factories
 from jaxinit._src.export import public, shared_doc
 from jaxinit._src.fans import FAN_MODES, FanAxes
 from jaxinit._src.initializer import Hyper, Initializer as _JaxinitInitializer, Recipe
@@ -34,7 +34,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Every name of jax.nn.initializers, by that name: jax_nn's entries (``"jax_nn." + name``)
 #: of the registry behind :func:`jaxinit.get`. Filled by :func:`_factory`, as
-#: ``initializers.FACTORIES`` is by ``initializers.factory``; jax's aliases and its two
+#: ``factories.FACTORIES`` is by ``factories.factory``; jax's aliases and its two
 #: initializers (not factories) are added at the end.
 FACTORIES: dict[str, Callable[..., _JaxinitInitializer] | _JaxinitInitializer] = {}
 

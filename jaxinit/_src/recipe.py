@@ -20,8 +20,8 @@ from typing import Any, TypeAlias, cast
 from jaxinit._src import checks
 from jaxinit._src.composite import ZeroRow
 from jaxinit._src.export import public
+from jaxinit._src.factories import constant, normal, trunc_normal, uniform
 from jaxinit._src.initializer import Initializer
-from jaxinit._src.initializers import constant, normal, trunc_normal, uniform
 from jaxinit._src.laws import Constant, Distribution, Normal, TruncatedNormal, Uniform
 
 #: The layer kinds a recipe gives laws to (each framework's layer types declare theirs).

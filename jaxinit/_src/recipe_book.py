@@ -15,7 +15,7 @@ from typing import Literal, TypeAlias
 from jaxinit._src import checks
 from jaxinit._src.composite import ZeroRow
 from jaxinit._src.export import public
-from jaxinit._src.initializers import (
+from jaxinit._src.factories import (
     constant,
     normal,
     ones,

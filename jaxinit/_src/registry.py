@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jaxinit._src import initializers, jax_nn
+from jaxinit._src import factories, jax_nn
 from jaxinit._src.export import public
 from jaxinit._src.initializer import Initializer
 
@@ -13,7 +13,7 @@ from jaxinit._src.initializer import Initializer
 # (initializers.factory), and jax.nn.initializers' names come under a "jax_nn." prefix
 # (zeros and ones are initializers there, not factories).
 FACTORIES: dict[str, Callable[..., Initializer] | Initializer] = {
-    **initializers.FACTORIES,
+    **factories.FACTORIES,
     **{jax_nn.PREFIX + name: value for name, value in jax_nn.FACTORIES.items()},
 }
 # Names only JAX and Keras use mean jax's law, as the top-level names do.

@@ -26,7 +26,7 @@ import equinox as eqx
 import jax
 import numpy as np
 
-from jaxinit._src.initializers import ones, zeros
+from jaxinit._src.factories import ones, zeros
 from jaxinit._src.recipe import Recipe
 from jaxinit._src.torch_layers import rules
 from jaxinit._src.torch_layers.rules import TorchParam, builtin

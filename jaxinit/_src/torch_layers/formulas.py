@@ -15,8 +15,8 @@ from typing import Literal, TypeAlias, cast
 
 from jaxinit._src import checks
 from jaxinit._src.composite import Concat
+from jaxinit._src.factories import constant, normal, triangular, uniform, xavier_uniform, zeros
 from jaxinit._src.initializer import Initializer
-from jaxinit._src.initializers import constant, normal, triangular, uniform, xavier_uniform, zeros
 from jaxinit._src.laws import Uniform
 
 BIAS_LAWS = ("sum", "single", "gru")

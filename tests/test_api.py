@@ -121,10 +121,12 @@ def test_each_family_is_plain_data_with_one_sampler(family):
     assert sampler.whole_matrix == (family.family in ("orthogonal", "delta_orthogonal", "sparse"))
     # the table of the base class documents every family
     assert f":class:`{family.__name__}`" in laws.Distribution.__doc__
-    # built by name, as Distribution(family, **params), and by type(law)(family, **params)
+    # built by name, as Distribution.of(family, **params) and family.of(family.family, **params)
     params = {f.name: 1 for f in dataclasses.fields(family)}
-    assert jaxinit.Distribution(family.family, **params) == family(**params)
-    assert family(family.family, **params) == family(**params)
+    assert jaxinit.Distribution.of(family.family, **params) == family(**params)
+    assert family.of(family.family, **params) == family(**params)
+    law = family(**params)
+    assert jaxinit.Distribution.of(law.family, **law.params) == law
 
 
 def test_every_family_has_exactly_one_sampler():
@@ -239,13 +241,18 @@ def test_initializers_of_every_source_satisfy_the_protocol():
     "build, error, message",
     [
         (
-            lambda: jaxinit.Distribution("foo", low=0.0),
+            lambda: jaxinit.Distribution.of("foo", low=0.0),
             ValueError,
             r"`family` must be one of 'uniform', .* got 'foo'",
         ),
-        (lambda: jaxinit.Distribution(), TypeError, r"takes the family's name .* got 0 positional"),
-        (lambda: jaxinit.Distribution("uniform", 0.0, 1.0), TypeError, r"got 3 positional"),
-        (lambda: jaxinit.Distribution("uniform", low=0.0), TypeError, r"missing 1 required .*'high'"),
+        (lambda: jaxinit.Distribution(), TypeError, r"Distribution is the base of the law families"),
+        (lambda: jaxinit.Distribution.of("uniform", 0.0, 1.0), TypeError, r"takes 2 positional"),
+        (lambda: jaxinit.Distribution.of("uniform", low=0.0), TypeError, r"missing 1 required .*'high'"),
+        (
+            lambda: distributions.Uniform.of("normal", mean=0.0, std=1.0),
+            ValueError,
+            r"must be one of 'uniform', got 'normal'",
+        ),
         (
             lambda: jaxinit.uniform().distribution((2,)).std,
             AttributeError,

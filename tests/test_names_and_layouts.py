@@ -37,7 +37,7 @@ def test_jax_only_names_are_jaxs(key):
 def test_torch_and_flint_names_keep_their_laws():
     assert jaxinit.xavier_normal().distribution((3, 5)).family == "normal"
     assert jaxinit.kaiming_normal().distribution((3, 5)).family == "normal"
-    assert jaxinit.lecun_normal().distribution((4, 9)) == jaxinit.Distribution("normal", mean=0.0, std=0.5)
+    assert jaxinit.lecun_normal().distribution((4, 9)) == jaxinit.Distribution.of("normal", mean=0.0, std=0.5)
     assert jaxinit.get("lecun_normal") == jaxinit.lecun_normal()
     assert jaxinit.get("trunc_normal") == jaxinit.trunc_normal()
 
@@ -67,7 +67,7 @@ def test_constant_broadcasts_arrays_and_lists(key):
     assert hash(jaxinit.constant([1, 2])) == hash(jaxinit.constant((1, 2)))
     c = jaxinit.constant([[0.5, 0.25]], dtype=jnp.float16)
     assert jaxinit.get(c.to_config()) == c and pickle.loads(pickle.dumps(c)) == c
-    assert c.distribution((3, 2)) == jaxinit.Distribution("constant", value=((0.5, 0.25),))
+    assert c.distribution((3, 2)) == jaxinit.Distribution.of("constant", value=((0.5, 0.25),))
 
 
 def test_constant_array_errors(key):
@@ -90,7 +90,7 @@ def test_constant_array_errors(key):
 def test_eye_gain(key):
     np.testing.assert_array_equal(jaxinit.eye(gain=2.0)(key, (2, 3), jnp.int32), [[2, 0, 0], [0, 2, 0]])
     np.testing.assert_array_equal(jaxinit.eye(gain=-0.5)(key, (2, 2)), [[-0.5, 0], [0, -0.5]])
-    assert jaxinit.eye(gain=3.0).distribution((2, 2)) == jaxinit.Distribution("eye", gain=3.0)
+    assert jaxinit.eye(gain=3.0).distribution((2, 2)) == jaxinit.Distribution.of("eye", gain=3.0)
     assert jaxinit.eye() == jaxinit.eye(gain=1.0) and repr(jaxinit.eye()) == "eye(gain=1.0)"
     with pytest.raises(ValueError, match=r"`gain` 0.5 cannot be represented exactly in int32"):
         jaxinit.eye(gain=0.5)(key, (2, 2), jnp.int32)

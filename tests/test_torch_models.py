@@ -127,7 +127,7 @@ def test_nn_transformer_in_nnx(port):
             return law
         fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(value.shape))
         bound = math.sqrt(6.0 / (fan_in + fan_out))
-        return type(law)("uniform", low=-bound, high=bound)
+        return type(law)(low=-bound, high=bound)
 
     rows = port.compare_draws(
         "nnx",

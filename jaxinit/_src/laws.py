@@ -19,31 +19,9 @@ from jaxinit._src.export import public
 Real = float | jax.Array
 
 
-class _ByFamily(type):
-    """``Distribution("uniform", low=0.0, high=1.0)`` builds the family named by its first
-    argument (the spelling of ``family`` and ``params``); a family class builds itself."""
-
-    if not TYPE_CHECKING:  # type checkers see each class's own constructor
-
-        def __call__(cls, *args, **kwargs):
-            by_family = (
-                len(args) == 1 and isinstance(args[0], str) and args[0] == getattr(cls, "family", None)
-            )  # Uniform("uniform", low=..., high=...), as type(law)(...)
-            if cls is not Distribution and not by_family:
-                return super().__call__(*args, **kwargs)
-            if len(args) != 1:
-                raise TypeError(
-                    f"Distribution(family, **params) takes the family's name and its "
-                    f"parameters by keyword, got {len(args)} positional arguments"
-                )
-            if args[0] not in _BY_NAME:
-                raise ValueError(f"`family` must be one of {', '.join(map(repr, _BY_NAME))}, got {args[0]!r}")
-            return _BY_NAME[args[0]](**kwargs)
-
-
 @public("jaxinit")
 @dataclasses.dataclass(frozen=True)
-class Distribution(metaclass=_ByFamily):
+class Distribution:
     """The law of the values an initializer produces for one shape.
 
     ``init.distribution(shape)`` returns one of these families; its parameters are typed
@@ -67,7 +45,7 @@ class Distribution(metaclass=_ByFamily):
     ============================ ==================================================
 
     ``family`` is the family's name (``"uniform"`` ...), ``params`` its parameters as a dict;
-    ``Distribution(family, **params)`` builds the family by name.
+    ``Distribution.of(family, **params)`` builds the family by name.
 
     >>> import jaxinit
     >>> jaxinit.kaiming_uniform(nonlinearity="relu").distribution((600, 10))
@@ -81,10 +59,29 @@ class Distribution(metaclass=_ByFamily):
         """The parameters as a new dict."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
-    if TYPE_CHECKING:  # Distribution("uniform", low=..., high=...): see _ByFamily
+    def __post_init__(self) -> None:
+        if type(self) is Distribution:
+            raise TypeError(
+                "Distribution is the base of the law families: build a law with its family's class "
+                "(Uniform(low=..., high=...)) or by name, Distribution.of(family, **params)"
+            )
 
-        def __init__(self, family: str = ..., /, **params: Any) -> None: ...
-    else:  # type checkers see the declared parameters only
+    @classmethod
+    def of(cls, family: str, /, **params: Any) -> Distribution:
+        """The family named ``family`` with ``params``: ``Distribution.of("uniform", low=0.0,
+        high=1.0) == Uniform(low=0.0, high=1.0)``, and ``Distribution.of(law.family,
+        **law.params) == law``.
+
+        >>> import jaxinit
+        >>> jaxinit.Distribution.of("normal", mean=0.0, std=2.0)
+        Normal(mean=0.0, std=2.0)
+        """
+        names = [cls.family] if cls is not Distribution else list(_BY_NAME)  # Uniform.of: "uniform" only
+        if family not in names:
+            raise ValueError(f"`family` must be one of {', '.join(map(repr, names))}, got {family!r}")
+        return _BY_NAME[family](**params)
+
+    if not TYPE_CHECKING:  # type checkers see the declared parameters only
 
         def __getattr__(self, name: str) -> Any:
             names = sorted(f.name for f in dataclasses.fields(self))

@@ -36,7 +36,7 @@ def main() -> None:
     if isinstance(law, Uniform):
         width: float | jax.Array = law.high - law.low
         print(width)
-    assert jaxinit.Distribution("uniform", low=-1.0, high=1.0) == Uniform(low=-1.0, high=1.0)
+    assert jaxinit.Distribution.of("uniform", low=-1.0, high=1.0) == Uniform(low=-1.0, high=1.0)
     tn = jaxinit.trunc_normal(std=0.02).distribution((768, 768))
     assert isinstance(tn, TruncatedNormal)
     print(tn.scipy().std(), jaxinit.get("jax_nn.normal", stddev=0.1).to_config())

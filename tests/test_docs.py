@@ -1,4 +1,5 @@
-"""The API reference (docs/api/) lists every public name of every public module."""
+"""The documentation: the API reference (docs/api/) lists every public name of every public
+module, the README's links work, and every file of this repository a text names exists."""
 
 import importlib
 import pathlib
@@ -73,6 +74,30 @@ def test_readme_links_work_on_a_package_index_page():
             target,
         ):
             assert (ROOT / m.group(1)).exists(), target
+
+
+# a path inside this repository, as a docstring, comment or page names it (not a URL's tail, not
+# another project's file, written with its project: jax/tests/nn_test.py)
+REPOSITORY_PATH = re.compile(
+    r"(?<![\w/.-])((?:\.ci|benchmarks|docs|examples|jaxinit|tests)/[\w./-]*[\w-]\.(?:py|md|rst|txt|toml))"
+)
+
+
+def named_paths():
+    texts = [*ROOT.glob("*.md"), ROOT / "pyproject.toml", ROOT / ".ci" / "run"]
+    for folder in ("jaxinit", "tests", "benchmarks", "examples", "docs"):
+        texts += [p for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".md", ".rst") and p.is_file()]
+    for text in texts:
+        for path in REPOSITORY_PATH.findall(text.read_text(encoding="utf-8")):
+            yield text.relative_to(ROOT), path
+
+
+def test_every_repository_file_a_text_names_exists():
+    """A docstring or page that names a file which does not exist sends the reader nowhere."""
+    named = list(named_paths())
+    assert len(named) > 20, named  # the pattern finds the paths the texts do name
+    missing = sorted({f"{source}: {path}" for source, path in named if not (ROOT / path).exists()})
+    assert not missing, missing
 
 
 def test_supported_versions_agree_between_readme_pyproject_and_ci():

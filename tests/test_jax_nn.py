@@ -4,7 +4,7 @@
 * ``distribution()`` is the law jax's code implies, with the fans from jax's own
   ``_compute_fans``, over a broad table of shapes and axis arguments;
 * two-sample KS tests between jaxinit's samples and jax's, for every random name;
-* the logic of jax's own initializer tests (tests/nn_test.py), run against jax_nn.
+* the logic of jax's own initializer tests (jax/tests/nn_test.py), run against jax_nn.
 """
 
 import functools
@@ -296,7 +296,7 @@ def test_constant_zeros_ones_are_jaxs(key):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
-# -- jax's own initializer tests (tests/nn_test.py), against jax_nn --------------------------
+# -- jax's own initializer tests (jax/tests/nn_test.py), against jax_nn --------------------------
 
 ALL_SHAPES = [(2,), (2, 2), (2, 3), (3, 2), (2, 3, 4), (4, 3, 2), (2, 3, 4, 5)]
 FLOATS = [jnp.float16, jnp.bfloat16, jnp.float32]

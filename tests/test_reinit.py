@@ -74,7 +74,11 @@ def assert_same_bits(got, want):
         np.testing.assert_array_equal(np.asarray(got[path]), np.asarray(want[path]), err_msg=path)
 
 
-@pytest.mark.parametrize("dtype", [jnp.float32, jnp.bfloat16, jnp.float16])
+# float32 in the edit-test loop; the other dtypes, key kinds and transformations in the full run
+LOW_PRECISION = [pytest.param(d, marks=pytest.mark.slow) for d in (jnp.bfloat16, jnp.float16)]
+
+
+@pytest.mark.parametrize("dtype", [jnp.float32, *LOW_PRECISION])
 def test_eager_whole_tree_equals_leaf_by_leaf(dtype):
     tree = {p: jax.ShapeDtypeStruct(s, dtype) for p, s in model_shapes().items()}
     rules = mixed_rules()
@@ -83,6 +87,7 @@ def test_eager_whole_tree_equals_leaf_by_leaf(dtype):
     assert all(isinstance(x, jax.Array) for x in got.values())
 
 
+@pytest.mark.slow
 def test_whole_tree_float64_equals_leaf_by_leaf():
     with jax.enable_x64(True):
         tree = {p: jax.ShapeDtypeStruct(s, jnp.float64) for p, s in model_shapes().items()}
@@ -93,7 +98,7 @@ def test_whole_tree_float64_equals_leaf_by_leaf():
         )
 
 
-@pytest.mark.parametrize("dtype", [jnp.float32, jnp.bfloat16])
+@pytest.mark.parametrize("dtype", [jnp.float32, *LOW_PRECISION[:1]])
 def test_whole_tree_under_jit_equals_leaf_by_leaf(dtype):
     tree = {p: jax.ShapeDtypeStruct(s, dtype) for p, s in model_shapes().items()}
     rules = mixed_rules()
@@ -101,6 +106,7 @@ def test_whole_tree_under_jit_equals_leaf_by_leaf(dtype):
     assert_same_bits(got, leaf_by_leaf(tree, KEY, rules))
 
 
+@pytest.mark.slow
 def test_every_tier_gives_the_same_bits(monkeypatch):
     """Batched chunks (eager, host), kernels per signature (eager, large arrays or off the
     host), stacks under jit, and stacks split by the byte bound: one set of values."""
@@ -119,7 +125,11 @@ def test_every_tier_gives_the_same_bits(monkeypatch):
 
 @pytest.mark.parametrize(
     "make_key",
-    [lambda: jax.random.key(3), lambda: jax.random.PRNGKey(3), lambda: jax.random.key(3, impl="rbg")],
+    [
+        lambda: jax.random.key(3),
+        pytest.param(lambda: jax.random.PRNGKey(3), marks=pytest.mark.slow),
+        pytest.param(lambda: jax.random.key(3, impl="rbg"), marks=pytest.mark.slow),
+    ],
     ids=["threefry", "raw uint32", "rbg"],
 )
 def test_every_key_kind(make_key):
@@ -131,6 +141,7 @@ def test_every_key_kind(make_key):
     assert_same_bits(jax.jit(lambda k: jaxinit.reinit(tree, k, rules))(key), want)
 
 
+@pytest.mark.slow
 def test_under_vmap_over_keys():
     tree = {p: jax.ShapeDtypeStruct(s, jnp.float32) for p, s in model_shapes(2).items()}
     rules = [("*", jaxinit.normal(0.0, 0.02))]
@@ -140,6 +151,7 @@ def test_under_vmap_over_keys():
         assert_same_bits({p: x[i] for p, x in got.items()}, leaf_by_leaf(tree, keys[i], rules))
 
 
+@pytest.mark.slow
 def test_traced_hyperparameter_is_drawn_alone():
     """A vmapped std cannot be stacked: those leaves are drawn one by one, with the same bits."""
     tree = {p: jax.ShapeDtypeStruct(s, jnp.float32) for p, s in model_shapes(2).items()}

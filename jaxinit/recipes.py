@@ -13,13 +13,15 @@ linen or Equinox model those laws in one call.
 normal(mean=0.0, std=0.02)
 """
 
-from jaxinit._src.recipe import Laws, NegLogBias, Recipe, Role, Shaped
-from jaxinit._src.recipe_book import bert, dit, gpt2, llama, megatron, t5, torch, vit
+from jaxinit._src.recipe import FanInTruncNormal, Laws, NegLogBias, PerLayer, Recipe, Role, Shaped
+from jaxinit._src.recipe_book import bert, dit, gpt2, llama, megatron, olmo_core, t5, torch, vit
 from jaxinit._src.torch_layers import apply, recipe_initializers as initializers
 
 __all__ = [
+    "FanInTruncNormal",
     "Laws",
     "NegLogBias",
+    "PerLayer",
     "Recipe",
     "Role",
     "Shaped",
@@ -30,6 +32,7 @@ __all__ = [
     "initializers",
     "llama",
     "megatron",
+    "olmo_core",
     "t5",
     "torch",
     "vit",

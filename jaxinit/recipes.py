@@ -1,9 +1,9 @@
 """Recipes: the initial weights of the models people train, checked against their reference code.
 
 A recipe is a model's own initialisation scheme (HF transformers' ``_init_weights``, timm's ViT
-``init_weights(mode)``, Megatron's scaled init, DiT's adaLN-Zero) as laws by layer kind and
-laws by role, the roles found by the reference's module names. :func:`apply` gives a Flax NNX,
-linen or Equinox model those laws in one call.
+``init_weights(mode)``, Megatron's scaled init, OLMo-core's ``InitMethod``, DiT's adaLN-Zero)
+as laws by layer kind and laws by role, the roles found by the reference's module names.
+:func:`apply` gives a Flax NNX, linen or Equinox model those laws in one call.
 
 >>> import jax
 >>> from flax import nnx

@@ -3,7 +3,7 @@
 Each factory reads its reference's initialisation code and writes it as a :class:`Recipe`:
 laws by layer kind, and roles found by the reference's own module names (which the user may
 override; ``None`` leaves a role out). Verified against (``tests/test_recipes_reference.py``):
-HF ``transformers`` 5.25.0 and ``timm`` 1.0.31, on torch 2.13.0.
+HF ``transformers`` 5.25.0, ``timm`` 1.0.31 and ``ai2-olmo-core`` 3.0.0, on torch 2.13.0.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from jaxinit._src.factories import (
     xavier_uniform,
     zeros,
 )
+from jaxinit._src.initializer import Initializer
 from jaxinit._src.recipe import (
     FanInTruncNormal,
     Law,
@@ -273,7 +274,7 @@ def megatron(
     )
 
 
-def _olmo_trunc(std: float) -> Law:
+def _olmo_trunc(std: float) -> Initializer:
     """OLMo-core's ``init_linear``: ``trunc_normal_(std=std, a=-3 * std, b=3 * std)``."""
     return trunc_normal(0.0, std, -3.0 * std, 3.0 * std)
 

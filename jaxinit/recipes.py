@@ -1,9 +1,9 @@
 """Recipes: the initial weights of the models people train, checked against their reference code.
 
 A recipe is a model's own initialisation scheme (HF transformers' ``_init_weights``, timm's ViT
-``init_weights(mode)``, Megatron's scaled init, DiT's adaLN-Zero) as laws by layer kind and
-laws by role, the roles found by the reference's module names. :func:`apply` gives a Flax NNX,
-linen or Equinox model those laws in one call.
+``init_weights(mode)``, Megatron's scaled init, OLMo-core's ``InitMethod``, DiT's adaLN-Zero)
+as laws by layer kind and laws by role, the roles found by the reference's module names.
+:func:`apply` gives a Flax NNX, linen or Equinox model those laws in one call.
 
 >>> import jax
 >>> from flax import nnx
@@ -13,13 +13,15 @@ linen or Equinox model those laws in one call.
 normal(mean=0.0, std=0.02)
 """
 
-from jaxinit._src.recipe import Laws, NegLogBias, Recipe, Role, Shaped
-from jaxinit._src.recipe_book import bert, dit, gpt2, llama, megatron, t5, torch, vit
+from jaxinit._src.recipe import FanInTruncNormal, Laws, NegLogBias, PerLayer, Recipe, Role, Shaped
+from jaxinit._src.recipe_book import bert, dit, gpt2, llama, megatron, olmo_core, t5, torch, vit
 from jaxinit._src.torch_layers import apply, recipe_initializers as initializers
 
 __all__ = [
+    "FanInTruncNormal",
     "Laws",
     "NegLogBias",
+    "PerLayer",
     "Recipe",
     "Role",
     "Shaped",
@@ -30,6 +32,7 @@ __all__ = [
     "initializers",
     "llama",
     "megatron",
+    "olmo_core",
     "t5",
     "torch",
     "vit",

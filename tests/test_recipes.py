@@ -103,6 +103,41 @@ def test_reset_parameters_is_apply_of_the_torch_recipe(key):
         (lambda: recipes.megatron(0.02, 0), ValueError, r"`num_layers` must be >= 1, got 0"),
         (lambda: recipes.megatron(-1.0, 2), ValueError, r"`sigma` must be > 0, got -1.0"),
         (
+            lambda: recipes.olmo_core("mitchell", d_model=8, n_layers=2),
+            ValueError,
+            r"`init_method` must be one of 'normal', 'llama', 'llama_depth', 'normalized', 'fan_in', "
+            r"got 'mitchell'",
+        ),
+        (lambda: recipes.olmo_core(d_model=8, n_layers=0), ValueError, r"`n_layers` must be >= 1, got 0"),
+        (lambda: recipes.olmo_core(d_model=0, n_layers=2), ValueError, r"`d_model` must be >= 1, got 0"),
+        (
+            lambda: recipes.olmo_core(d_model=8, n_layers=2, init_std=-0.02),
+            ValueError,
+            r"`init_std` must be > 0, got -0.02",
+        ),
+        (
+            lambda: recipes.olmo_core(d_model=8, n_layers=2, embedding_init_std=0.0),
+            ValueError,
+            r"`embedding_init_std` must be > 0, got 0.0",
+        ),
+        (
+            lambda: recipes.olmo_core("fan_in", d_model=8, n_layers=2, embed_scale=float("inf")),
+            ValueError,
+            r"`embed_scale` must be finite, got inf",
+        ),
+        (
+            lambda: recipes.olmo_core(d_model=8, n_layers=2, blocks=""),
+            TypeError,
+            r"`blocks` must be a non-empty glob string, got ''",
+        ),
+        (lambda: recipes.PerLayer(()), ValueError, r"`laws` must hold a law for each layer, got none"),
+        (
+            lambda: recipes.PerLayer((recipes.PerLayer((jaxinit.zeros(),)),)),
+            TypeError,
+            r"`laws` must hold jaxinit initializers",
+        ),
+        (lambda: recipes.FanInTruncNormal(cut=0), ValueError, r"`cut` must be > 0, got 0.0"),
+        (
             lambda: recipes.gpt2(2, residual=3),
             TypeError,
             r"`residual` must be a glob string, a sequence of them or None, got 3",
@@ -145,6 +180,9 @@ def test_recipes_are_values():
         recipes.Laws,
         recipes.Shaped,
         recipes.NegLogBias,
+        recipes.PerLayer,
+        recipes.FanInTruncNormal,
+        recipes.olmo_core,
         recipes.apply,
         recipes.initializers,
         recipes.gpt2,
@@ -287,6 +325,107 @@ def test_megatron_scaled_output_layers():
         == jaxinit.normal(0.0, 0.01)
     )
     assert inits["linear_proj/kernel"] == inits["linear_fc2/kernel"] == jaxinit.normal(0.0, 0.01 / 8)
+
+
+class OlmoBlock(nnx.Module):
+    """An OLMo-core block's parameters under its names (``attention.w_q``, ``feed_forward.w1``)."""
+
+    def __init__(self, rngs, d=16, hidden=40):
+        self.attention_norm = nnx.RMSNorm(d, rngs=rngs)
+        self.attention = nnx.Dict(
+            {name: nnx.Linear(d, d, use_bias=False, rngs=rngs) for name in ("w_q", "w_k", "w_v", "w_out")}
+        )
+        self.feed_forward_norm = nnx.RMSNorm(d, rngs=rngs)
+        self.feed_forward = nnx.Dict(
+            w1=nnx.Linear(d, hidden, use_bias=False, rngs=rngs),
+            w2=nnx.Linear(hidden, d, use_bias=False, rngs=rngs),
+            w3=nnx.Linear(d, hidden, use_bias=False, rngs=rngs),
+        )
+
+
+class Olmo(nnx.Module):
+    def __init__(self, rngs, n_layers=3, d=16, vocab=50):
+        self.embeddings = nnx.Embed(vocab, d, rngs=rngs)
+        self.blocks = nnx.List([OlmoBlock(rngs, d) for _ in range(n_layers)])
+        self.lm_head = nnx.Dict(
+            norm=nnx.RMSNorm(d, rngs=rngs), w_out=nnx.Linear(d, vocab, use_bias=False, rngs=rngs)
+        )
+
+
+def olmo_trunc(std):
+    return jaxinit.trunc_normal(0.0, std, -3 * std, 3 * std)
+
+
+@pytest.mark.parametrize("method", ["normal", "llama", "llama_depth", "normalized", "fan_in"])
+def test_olmo_core_std_per_layer(method):
+    d, hidden, n, s = 16, 40, 3, 0.05
+    inits = recipes.initializers(
+        Olmo(nnx.Rngs(0)), recipes.olmo_core(method, d_model=d, n_layers=n, init_std=s)
+    )
+    embedding = {"normal": olmo_trunc(s), "normalized": jaxinit.normal(0.0, d**-0.5)}
+    assert same(inits["embeddings/embedding"], embedding.get(method, jaxinit.normal(0.0, 1.0)))
+    assert same(inits["lm_head/w_out/kernel"], olmo_trunc(s if method == "normal" else d**-0.5))
+    assert inits["lm_head/norm/scale"] == jaxinit.ones()
+    for i in range(n):
+        deep = {
+            "normal": s,
+            "llama": s / math.sqrt(2 * n),
+            "llama_depth": s / math.sqrt(2 * (i + 1)),
+            "normalized": 1 / math.sqrt(2 * n * d),
+        }
+        wide = 1 / math.sqrt(d) if method == "normalized" else s
+        want = {
+            "attention/w_q": wide,
+            "attention/w_k": wide,
+            "attention/w_v": wide,
+            "attention/w_out": deep.get(method),
+            "feed_forward/w1": wide,
+            "feed_forward/w2": deep.get(method),
+            "feed_forward/w3": wide if method == "normalized" else deep.get(method),
+        }
+        fans = {"attention/w_out": d, "feed_forward/w2": hidden}
+        for name, std in want.items():
+            if method == "fan_in":
+                std = fans.get(name, d) ** -0.5
+            assert same(inits[f"blocks/{i}/{name}/kernel"], olmo_trunc(std)), (method, i, name)
+        assert inits[f"blocks/{i}/attention_norm/scale"] == jaxinit.ones()
+
+
+def test_olmo_core_layer_index():
+    recipe = recipes.olmo_core("llama_depth", d_model=16, n_layers=2)
+    with pytest.raises(
+        ValueError,
+        match=r"'blocks/2/attention/w_out/kernel' is under layer 2, but the recipe has laws for 2 layers",
+    ):
+        recipes.initializers(Olmo(nnx.Rngs(0), n_layers=3), recipe)
+
+    # another name for the stack: an index found after it, or a clear error
+    class Renamed(nnx.Module):
+        def __init__(self, rngs):
+            self.layers = nnx.List([OlmoBlock(rngs) for _ in range(2)])
+
+    with pytest.raises(ValueError, match=r"has no layer index after `blocks` 'blocks'"):
+        recipes.initializers(Renamed(nnx.Rngs(0)), recipe, strict=False)
+    renamed = recipes.olmo_core("llama_depth", d_model=16, n_layers=2, blocks="layers", lm_head=None)
+    inits = recipes.initializers(Renamed(nnx.Rngs(0)), renamed)
+    assert same(inits["layers/1/feed_forward/w2/kernel"], olmo_trunc(0.02 / 2))
+    assert same(inits["layers/0/feed_forward/w2/kernel"], olmo_trunc(0.02 / math.sqrt(2)))
+    # a role that matches nothing (a tied head: no lm_head weight) is an error, as for every recipe
+    with pytest.raises(
+        ValueError, match=r"role 'lm_head' of olmo_core\(.*\) \(pattern \('lm_head/w_out',\)\)"
+    ):
+        recipes.initializers(Renamed(nnx.Rngs(0)), recipes.olmo_core(d_model=16, n_layers=2, blocks="layers"))
+
+
+@pytest.mark.slow  # draws a model: in the full run
+def test_olmo_core_draws_within_three_std(key):
+    model = recipes.apply(
+        Olmo(nnx.Rngs(0), d=64), key, recipes.olmo_core("llama_depth", d_model=64, n_layers=3)
+    )
+    w = np.asarray(model.blocks[2].attention["w_out"].kernel[...])
+    std = 0.02 / math.sqrt(6)
+    assert np.abs(w).max() <= 3 * std and np.abs(w).max() > 2.5 * std
+    assert 0.9 * std < w.std() < std  # the truncated law's std is 0.986 of the normal's
 
 
 # -- frameworks, keys and abstract models --------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Recipes against their reference code: HF ``transformers`` (GPT-2, LLaMA, BERT, T5) and
-``timm`` (ViT, every ``init_weights`` mode), built in PyTorch with tiny configs (no downloads).
+"""Recipes against their reference code: HF ``transformers`` (GPT-2, LLaMA, BERT, T5),
+``timm`` (ViT, every ``init_weights`` mode) and OLMo-core (``ai2-olmo-core``: every
+``InitMethod``), built in PyTorch with tiny configs (no downloads).
 
 Each reference model is built in PyTorch, so its own code draws its initial weights; the same
 architecture is built in Flax NNX (``mirror``: the torch module tree, layer by layer, under the
@@ -395,3 +396,99 @@ def test_the_comparison_can_fail(transformers):
         )
     with pytest.raises(AssertionError, match=r"\('h.0.attn.c_proj.weight', "):
         compare(reference, wrong, unscaled)
+
+
+# -- OLMo-core ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def olmo_core():
+    pytest.importorskip("olmo_core")  # installed but broken (a missing dependency) is an error
+    return importlib.import_module("olmo_core.nn.transformer")
+
+
+def olmo_trunc(std):
+    """OLMo-core's ``init_linear``: trunc_normal_(std=std, a=-3 * std, b=3 * std)."""
+    return TruncatedNormal(mean=0.0, std=std, low=-3 * std, high=3 * std)
+
+
+def olmo_reference(olmo_core, method, seed, **kwargs):
+    """A tiny LLaMA-like OLMo-core transformer, initialised by its own ``init_weights``."""
+    config = olmo_core.TransformerConfig.llama_like(
+        d_model=64, vocab_size=256, n_layers=3, n_heads=4, init_method=method, **kwargs
+    )
+    config.init_seed = seed
+    reference = config.build(init_device="cpu")
+    reference.init_weights(device=torch.device("cpu"))
+    return reference
+
+
+def olmo_expected(method, d_model, n_layers, s, embedding_std=None, embed_scale=None):
+    """The law of each tensor, read from OLMo-core 3.0.0's ``InitMethod`` code
+    (``init_embeddings``, ``Attention.init_weights``, ``init_feed_forward``, ``init_final_w_out``)."""
+
+    def expected(name, shape):
+        if "norm" in name:
+            return ONE if name.endswith("weight") else ZERO
+        if name == "embeddings.weight":
+            return {
+                "normal": olmo_trunc(embedding_std or s),
+                "llama": normal(1.0),
+                "llama_depth": normal(1.0),
+                "normalized": normal(d_model**-0.5),
+                "fan_in": normal(1.0 / embed_scale if embed_scale else 1.0),
+            }[method]
+        if name.endswith("bias"):
+            return ZERO
+        if method == "fan_in":
+            return olmo_trunc(shape[1] ** -0.5)  # the torch weight is (out, in)
+        if name == "lm_head.w_out.weight":
+            return olmo_trunc(s if method == "normal" else d_model**-0.5)
+        block = int(name.split(".")[1])
+        leaf = name.split(".")[-2]
+        deep = {
+            "normal": s,
+            "llama": s / (2 * n_layers) ** 0.5,
+            "llama_depth": s / (2 * (block + 1)) ** 0.5,
+            "normalized": d_model**-0.5 / (2 * n_layers) ** 0.5,
+        }[method]
+        wide = d_model**-0.5 if method == "normalized" else s
+        if leaf in ("w_out", "w2"):
+            return olmo_trunc(deep)
+        if leaf == "w3":  # the std w1 left behind, then scaled like w2 under llama/llama_depth
+            return olmo_trunc(wide if method == "normalized" else deep)
+        return olmo_trunc(wide)  # w_q, w_k, w_v, w1
+
+    return expected
+
+
+@pytest.mark.parametrize(
+    "method, kwargs",
+    [
+        ("normal", {}),
+        ("normal", {"init_std": 0.03, "embedding_init_std": 0.5}),
+        ("llama", {}),
+        ("llama_depth", {"init_std": 0.05}),
+        ("normalized", {}),
+        ("fan_in", {}),
+        ("fan_in", {"embed_scale": 8.0}),
+    ],
+)
+def test_olmo_core(olmo_core, method, kwargs):
+    reference = olmo_reference(olmo_core, method, seed=5, **kwargs)
+    s = kwargs.get("init_std", 0.02)
+    recipe = recipes.olmo_core(method, d_model=64, n_layers=3, **kwargs)
+    expected = olmo_expected(method, 64, 3, s, kwargs.get("embedding_init_std"), kwargs.get("embed_scale"))
+    smallest, seen = compare(reference, recipe, expected)
+    assert TruncatedNormal in seen
+
+
+def test_olmo_core_comparison_can_fail(olmo_core):
+    """``llama`` (one std for every block) against OLMo-core's ``llama_depth``: the law check
+    names a block's output layer; with the wrong reference law, KS against torch's draws does."""
+    reference = olmo_reference(olmo_core, "llama_depth", seed=6)
+    wrong = recipes.olmo_core("llama", d_model=64, n_layers=3)
+    with pytest.raises(AssertionError, match=r"blocks\.0\.attention\.w_out\.weight"):
+        compare(reference, wrong, olmo_expected("llama_depth", 64, 3, 0.02))
+    with pytest.raises(AssertionError, match=r"\('blocks\.0\.attention\.w_out\.weight', "):
+        compare(reference, wrong, olmo_expected("llama", 64, 3, 0.02))

@@ -83,9 +83,107 @@ class NegLogBias:
         return init
 
 
+@public("jaxinit.recipes")
+@dataclasses.dataclass(frozen=True)
+class FanInTruncNormal:
+    r"""A normal of std :math:`\sigma = 1/\sqrt{\text{fan\_in}}`, ``fan_in`` read off the torch
+    tensor (its axes after the first: a Linear weight's ``in_features``), truncated at
+    :math:`\pm\,\text{cut}\cdot\sigma` (absolute bounds): OLMo-core's ``fan_in`` init.
+
+    >>> from jaxinit.recipes import FanInTruncNormal
+    >>> FanInTruncNormal().resolve((8, 16))
+    trunc_normal(mean=0.0, std=0.25, a=-0.75, b=0.75)
+    """
+
+    cut: float = 3.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cut", checks.positive("cut", self.cut))
+
+    def resolve(self, torch_shape: Sequence[int]) -> Initializer:
+        dims = tuple(int(d) for d in torch_shape)
+        fan_in = math.prod(dims[1:])
+        if len(dims) < 2 or fan_in == 0:
+            raise ValueError(
+                f"a fan-in law needs a torch tensor of 2+ dimensions with a fan-in, got shape {dims}"
+            )
+        std = fan_in**-0.5
+        return trunc_normal(0.0, std, -self.cut * std, self.cut * std)
+
+
+#: The laws a :class:`PerLayer` holds (every law but a :class:`PerLayer`).
+LayerLaw: TypeAlias = Initializer | ZeroRow | Shaped | NegLogBias | FanInTruncNormal
+
+
+@public("jaxinit.recipes")
+@dataclasses.dataclass(frozen=True)
+class PerLayer:
+    """A law by layer index: a parameter under layer ``i`` of the stack ``blocks`` gets ``laws[i]``
+    (a depth-scaled init, such as OLMo-core's ``llama_depth``).
+
+    The index is the path component right after the part of the path that ``blocks`` (a glob)
+    matches, whole or as a tail after a ``/``: with ``blocks="blocks"``, the parameter
+    ``blocks/2/attention/w_out/kernel`` is under layer 2. A path without such an index, or with
+    an index past the last law (a model deeper than the recipe was built for), is a
+    ``ValueError``.
+
+    >>> import jaxinit
+    >>> from jaxinit.recipes import PerLayer
+    >>> PerLayer((jaxinit.normal(std=1.0), jaxinit.normal(std=0.5))).law("blocks/1/w2/kernel")
+    normal(mean=0.0, std=0.5)
+    """
+
+    laws: tuple[LayerLaw, ...]
+    blocks: str = "blocks"
+
+    def __post_init__(self) -> None:
+        try:
+            laws = tuple(self.laws)
+        except TypeError:
+            raise TypeError(f"`laws` must be a sequence of laws, got {self.laws!r}") from None
+        if not laws:
+            raise ValueError("`laws` must hold a law for each layer, got none")
+        for law in laws:
+            if isinstance(law, PerLayer) or not isinstance(law, _LAW_TYPES):
+                raise TypeError(
+                    f"`laws` must hold jaxinit initializers, ZeroRow, Shaped, NegLogBias or "
+                    f"FanInTruncNormal values, got {law!r}"
+                )
+        object.__setattr__(self, "laws", laws)
+        if not isinstance(self.blocks, str) or not self.blocks:
+            raise TypeError(f"`blocks` must be a non-empty glob string, got {self.blocks!r}")
+
+    def index(self, path: str) -> int:
+        """The layer index in ``path`` (``a/b/c``)."""
+        parts = path.split("/")
+        for k in range(len(parts) - 1):
+            head = "/".join(parts[: k + 1])
+            if not (fnmatch.fnmatchcase(head, self.blocks) or fnmatch.fnmatchcase(head, "*/" + self.blocks)):
+                continue
+            if parts[k + 1].isdigit():
+                return int(parts[k + 1])
+        raise ValueError(
+            f"the path {path!r} has no layer index after `blocks` {self.blocks!r}; pass the "
+            f"recipe the glob of the layer stack (its `blocks` argument)"
+        )
+
+    def law(self, path: str) -> LayerLaw:
+        """The law of the parameter at ``path``."""
+        i = self.index(path)
+        if i >= len(self.laws):
+            raise ValueError(
+                f"the path {path!r} is under layer {i}, but the recipe has laws for "
+                f"{len(self.laws)} layers (0 to {len(self.laws) - 1}): build it for the model's depth"
+            )
+        return self.laws[i]
+
+
+_LAW_TYPES = (Initializer, ZeroRow, Shaped, NegLogBias, FanInTruncNormal)
+
 #: What a recipe may give a parameter: an initializer (used as it is), a zero-row table
-#: (``torch.nn.Embedding(padding_idx=...)``), or a law read off the torch tensor's shape.
-Law: TypeAlias = Initializer | ZeroRow | Shaped | NegLogBias
+#: (``torch.nn.Embedding(padding_idx=...)``), a law read off the torch tensor's shape, or a
+#: law by layer index.
+Law: TypeAlias = Initializer | ZeroRow | Shaped | NegLogBias | FanInTruncNormal | PerLayer
 
 
 def fixed(law: Distribution) -> Initializer:
@@ -105,17 +203,21 @@ def fixed(law: Distribution) -> Initializer:
     return init
 
 
-def resolve(law: Law, torch_shape: Sequence[int]) -> Initializer | ZeroRow:
-    """The initializer of a parameter whose torch tensor (the layer's weight) has ``torch_shape``."""
-    if isinstance(law, (Shaped, NegLogBias)):
+def resolve(law: Law, torch_shape: Sequence[int], path: str = "") -> Initializer | ZeroRow:
+    """The initializer of the parameter at ``path`` whose torch tensor (the layer's weight) has
+    ``torch_shape``."""
+    if isinstance(law, PerLayer):
+        law = law.law(path)
+    if isinstance(law, (Shaped, NegLogBias, FanInTruncNormal)):
         return law.resolve(torch_shape)
     return law
 
 
 def _check_law(name: str, law: object) -> None:
-    if law is not None and not isinstance(law, (Initializer, ZeroRow, Shaped, NegLogBias)):
+    if law is not None and not isinstance(law, (*_LAW_TYPES, PerLayer)):
         raise TypeError(
-            f"`{name}` must be a jaxinit initializer, a ZeroRow, a Shaped or a NegLogBias, got {law!r}"
+            f"`{name}` must be a jaxinit initializer, a ZeroRow, a Shaped, a NegLogBias, a "
+            f"FanInTruncNormal or a PerLayer, got {law!r}"
         )
 
 

@@ -3,7 +3,7 @@
 Each factory reads its reference's initialisation code and writes it as a :class:`Recipe`:
 laws by layer kind, and roles found by the reference's own module names (which the user may
 override; ``None`` leaves a role out). Verified against (``tests/test_recipes_reference.py``):
-HF ``transformers`` 5.25.0 and ``timm`` 1.0.31, on torch 2.13.0.
+HF ``transformers`` 5.25.0, ``timm`` 1.0.31 and ``ai2-olmo-core`` 3.0.0, on torch 2.13.0.
 """
 
 from __future__ import annotations
@@ -24,13 +24,28 @@ from jaxinit._src.factories import (
     xavier_uniform,
     zeros,
 )
-from jaxinit._src.recipe import Laws, NegLogBias, Recipe, Role, Shaped, patterns, transformer_globs
+from jaxinit._src.initializer import Initializer
+from jaxinit._src.recipe import (
+    FanInTruncNormal,
+    Law,
+    Laws,
+    NegLogBias,
+    PerLayer,
+    Recipe,
+    Role,
+    Shaped,
+    patterns,
+    transformer_globs,
+)
 
 #: A role's path patterns: a glob, several, or ``None`` (the role is left out).
 RolePattern: TypeAlias = str | Sequence[str] | None
 #: timm's ``VisionTransformer.init_weights(mode)`` modes.
 VitMode: TypeAlias = Literal["", "jax", "jax_nlhb", "moco", "reset"]
 VIT_MODES = ("", "jax", "jax_nlhb", "moco", "reset")
+#: OLMo-core's ``InitMethod`` values (``olmo_core.nn.transformer.init``, ai2-olmo-core 3.0.0).
+OlmoInitMethod: TypeAlias = Literal["normal", "llama", "llama_depth", "normalized", "fan_in"]
+OLMO_INIT_METHODS = ("normal", "llama", "llama_depth", "normalized", "fan_in")
 
 
 def _role(name: str, pattern: RolePattern, **laws: object) -> tuple[Role, ...]:
@@ -257,6 +272,127 @@ def megatron(
         layers,
         _role("output_layers", output_layers, weight=normal(0.0, s / math.sqrt(2 * n))),
     )
+
+
+def _olmo_trunc(std: float) -> Initializer:
+    """OLMo-core's ``init_linear``: ``trunc_normal_(std=std, a=-3 * std, b=3 * std)``."""
+    return trunc_normal(0.0, std, -3.0 * std, 3.0 * std)
+
+
+@public("jaxinit.recipes")
+def olmo_core(
+    init_method: OlmoInitMethod = "normal",
+    *,
+    d_model: int,
+    n_layers: int,
+    init_std: float = 0.02,
+    embedding_init_std: float | None = None,
+    embed_scale: float | None = None,
+    blocks: str = "blocks",
+    w_q: RolePattern = "attention/w_q",
+    w_k: RolePattern = "attention/w_k",
+    w_v: RolePattern = "attention/w_v",
+    w_out: RolePattern = "attention/w_out",
+    w1: RolePattern = "feed_forward/w1",
+    w2: RolePattern = "feed_forward/w2",
+    w3: RolePattern = "feed_forward/w3",
+    lm_head: RolePattern = "lm_head/w_out",
+) -> Recipe:
+    r"""OLMo-core's ``Transformer.init_weights`` under its ``InitMethod`` (``init_method``),
+    with ``Transformer``'s names and defaults (ai2-olmo-core 3.0.0,
+    ``olmo_core/nn/transformer/init.py``): a dense transformer, attention ``w_q``, ``w_k``,
+    ``w_v``, ``w_out`` and feed-forward ``w1``, ``w2``, ``w3`` under ``blocks/<i>``, then
+    ``lm_head/w_out``.
+
+    Every Linear weight is ``init_linear``'s :math:`T(\sigma)`, a normal of std :math:`\sigma`
+    truncated at :math:`\pm 3\sigma` (absolute bounds), and its bias 0; norms 1 and 0. With
+    :math:`s` = ``init_std``, :math:`d` = ``d_model``, :math:`n` = ``n_layers`` and :math:`i`
+    the block index (from 0):
+
+    .. math::
+
+        egin{array}{llllll}
+        & 	exttt{normal} & 	exttt{llama} & 	exttt{llama\_depth} & 	exttt{normalized}
+          & 	exttt{fan\_in} \\
+        	ext{embeddings} & T(e) & \mathcal{N}(0, 1) & \mathcal{N}(0, 1)
+          & \mathcal{N}(0, 1/d) & \mathcal{N}(0, 1/	ext{embed\_scale}^2) \\
+        w_q, w_k, w_v, w_1 & T(s) & T(s) & T(s) & T(d^{-1/2}) & F \\
+        w_{out}, w_2 & T(s) & T(s/\sqrt{2n}) & T(s/\sqrt{2(i+1)}) & T(d^{-1/2}/\sqrt{2n}) & F \\
+        w_3 & T(s) & T(s/\sqrt{2n}) & T(s/\sqrt{2(i+1)}) & T(d^{-1/2}) & F \\
+        	ext{lm\_head} & T(s) & T(d^{-1/2}) & T(d^{-1/2}) & T(d^{-1/2}) & T(d^{-1/2})
+        \end{array}
+
+    :math:`e` is ``embedding_init_std`` (default: ``init_std``); under ``fan_in`` the
+    embeddings are :math:`\mathcal{N}(0, 1)` without ``embed_scale``, and every Linear weight
+    is :math:`F = T(1/\sqrt{	ext{in\_features}})` (:class:`FanInTruncNormal`). As in OLMo-core,
+    ``w3`` (an input projection of the SwiGLU) takes the depth-scaled std under ``llama`` and
+    ``llama_depth``. The layer index of ``llama_depth`` is read from the path after ``blocks``
+    (:class:`PerLayer`): a block at index ``n_layers`` or beyond is an error. With tied
+    embeddings (no ``lm_head`` weight) pass ``lm_head=None``. Not covered: MoE blocks, fused
+    ``w_qkv`` (pass ``w_q="attention/w_qkv", w_k=None, w_v=None``), attention gates and sinks,
+    nGPT's ``NormalizedTransformer`` scalers.
+
+    >>> from jaxinit import recipes
+    >>> recipes.olmo_core("llama_depth", d_model=768, n_layers=12)
+    olmo_core(init_method='llama_depth', d_model=768, n_layers=12, init_std=0.02)
+    """
+    checks.choice("init_method", init_method, OLMO_INIT_METHODS)
+    d = checks.integer("d_model", d_model, minimum=1)
+    n = checks.integer("n_layers", n_layers, minimum=1)
+    s = _std("init_std", init_std)
+    e = s if embedding_init_std is None else _std("embedding_init_std", embedding_init_std)
+    scale = None if embed_scale is None else _std("embed_scale", embed_scale)
+    if not isinstance(blocks, str) or not blocks:
+        raise TypeError(f"`blocks` must be a non-empty glob string, got {blocks!r}")
+    arguments: tuple[tuple[str, object], ...] = (
+        ("init_method", init_method),
+        ("d_model", d),
+        ("n_layers", n),
+        ("init_std", s),
+    )
+    arguments += tuple(
+        (k, v)
+        for k, v in (("embedding_init_std", embedding_init_std), ("embed_scale", scale))
+        if v is not None
+    )
+
+    inputs: Law = _olmo_trunc(s)  # w_q, w_k, w_v, w1
+    outputs: Law = _olmo_trunc(s)  # w_out, w2
+    gate: Law = _olmo_trunc(s)  # w3
+    head: Law = _olmo_trunc(d**-0.5)
+    embedding: Law
+    if init_method == "normal":
+        embedding, head = _olmo_trunc(e), _olmo_trunc(s)
+    elif init_method == "llama":
+        embedding = normal(0.0, 1.0)
+        outputs = gate = _olmo_trunc(s / math.sqrt(2 * n))
+    elif init_method == "llama_depth":
+        embedding = normal(0.0, 1.0)
+        outputs = gate = PerLayer(tuple(_olmo_trunc(s / math.sqrt(2 * (i + 1))) for i in range(n)), blocks)
+    elif init_method == "normalized":
+        embedding = normal(0.0, d**-0.5)
+        inputs = gate = _olmo_trunc(d**-0.5)
+        outputs = _olmo_trunc(d**-0.5 / math.sqrt(2 * n))
+    else:  # fan_in
+        embedding = normal(0.0, 1.0 if scale is None else 1.0 / scale)
+        inputs = outputs = gate = FanInTruncNormal()
+    linear = inputs if init_method == "fan_in" else _olmo_trunc(s)
+    layers = (
+        ("linear", Laws(linear, zeros())),
+        ("embedding", Laws(embedding)),
+        ("norm", Laws(ones(), zeros())),
+    )
+    roles = (
+        _role("lm_head", lm_head, weight=head)
+        + _role("w_q", w_q, weight=inputs)
+        + _role("w_k", w_k, weight=inputs)
+        + _role("w_v", w_v, weight=inputs)
+        + _role("w_out", w_out, weight=outputs)
+        + _role("w1", w1, weight=inputs)
+        + _role("w2", w2, weight=outputs)
+        + _role("w3", w3, weight=gate)
+    )
+    return Recipe("olmo_core", arguments, layers, roles)
 
 
 @public("jaxinit.recipes")

@@ -178,7 +178,7 @@ def _recipe_param(
 ) -> TorchParam:
     """A recipe's law for one parameter, as a TorchParam (the torch tensor's shape kept)."""
     try:
-        init = resolve(law, torch_shape)
+        init = resolve(law, torch_shape, path_name(path))
     except (TypeError, ValueError) as error:
         raise type(error)(f"{path_name(path)!r} ({recipe!r}): {error}") from error
     shape = old.torch_shape if isinstance(old, TorchParam) else torch_shape

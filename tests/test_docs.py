@@ -83,11 +83,20 @@ REPOSITORY_PATH = re.compile(
 )
 
 
-def named_paths():
+def text_files():
+    """The repository's own texts: code, pages, configuration, CI."""
     texts = [*ROOT.glob("*.md"), ROOT / "pyproject.toml", ROOT / ".ci" / "run"]
     for folder in ("jaxinit", "tests", "benchmarks", "examples", "docs"):
-        texts += [p for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".md", ".rst") and p.is_file()]
-    for text in texts:
+        texts += [
+            p
+            for p in (ROOT / folder).rglob("*")
+            if p.suffix in (".py", ".md", ".rst", ".txt", ".toml") and p.is_file() and "_build" not in p.parts
+        ]
+    return texts
+
+
+def named_paths():
+    for text in text_files():
         for path in REPOSITORY_PATH.findall(text.read_text(encoding="utf-8")):
             yield text.relative_to(ROOT), path
 
@@ -98,6 +107,19 @@ def test_every_repository_file_a_text_names_exists():
     assert len(named) > 20, named  # the pattern finds the paths the texts do name
     missing = sorted({f"{source}: {path}" for source, path in named if not (ROOT / path).exists()})
     assert not missing, missing
+
+
+def test_no_text_holds_a_control_character():
+    """A tab or a backspace in a text is almost always an escape gone wrong (``"\\begin"`` written
+    without ``r``: a docstring's maths loses its ``\\b``), and renders as nothing."""
+    control = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+    found = [
+        f"{text.relative_to(ROOT)}:{n}: {line.strip()!r}"
+        for text in text_files()
+        for n, line in enumerate(text.read_text(encoding="utf-8").splitlines(), 1)
+        if control.search(line)
+    ]
+    assert not found, found
 
 
 def test_supported_versions_agree_between_readme_pyproject_and_ci():

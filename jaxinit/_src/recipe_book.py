@@ -311,20 +311,20 @@ def olmo_core(
 
     .. math::
 
-        egin{array}{llllll}
-        & 	exttt{normal} & 	exttt{llama} & 	exttt{llama\_depth} & 	exttt{normalized}
-          & 	exttt{fan\_in} \\
-        	ext{embeddings} & T(e) & \mathcal{N}(0, 1) & \mathcal{N}(0, 1)
-          & \mathcal{N}(0, 1/d) & \mathcal{N}(0, 1/	ext{embed\_scale}^2) \\
+        \begin{array}{llllll}
+        & \texttt{normal} & \texttt{llama} & \texttt{llama\_depth} & \texttt{normalized}
+          & \texttt{fan\_in} \\
+        \text{embeddings} & T(e) & \mathcal{N}(0, 1) & \mathcal{N}(0, 1)
+          & \mathcal{N}(0, 1/d) & \mathcal{N}(0, 1/\text{embed\_scale}^2) \\
         w_q, w_k, w_v, w_1 & T(s) & T(s) & T(s) & T(d^{-1/2}) & F \\
         w_{out}, w_2 & T(s) & T(s/\sqrt{2n}) & T(s/\sqrt{2(i+1)}) & T(d^{-1/2}/\sqrt{2n}) & F \\
         w_3 & T(s) & T(s/\sqrt{2n}) & T(s/\sqrt{2(i+1)}) & T(d^{-1/2}) & F \\
-        	ext{lm\_head} & T(s) & T(d^{-1/2}) & T(d^{-1/2}) & T(d^{-1/2}) & T(d^{-1/2})
+        \text{lm\_head} & T(s) & T(d^{-1/2}) & T(d^{-1/2}) & T(d^{-1/2}) & T(d^{-1/2})
         \end{array}
 
     :math:`e` is ``embedding_init_std`` (default: ``init_std``); under ``fan_in`` the
     embeddings are :math:`\mathcal{N}(0, 1)` without ``embed_scale``, and every Linear weight
-    is :math:`F = T(1/\sqrt{	ext{in\_features}})` (:class:`FanInTruncNormal`). As in OLMo-core,
+    is :math:`F = T(1/\sqrt{\text{in\_features}})` (:class:`FanInTruncNormal`). As in OLMo-core,
     ``w3`` (an input projection of the SwiGLU) takes the depth-scaled std under ``llama`` and
     ``llama_depth``. The layer index of ``llama_depth`` is read from the path after ``blocks``
     (:class:`PerLayer`): a block at index ``n_layers`` or beyond is an error. With tied

@@ -412,11 +412,16 @@ def olmo_trunc(std):
     return TruncatedNormal(mean=0.0, std=std, low=-3 * std, high=3 * std)
 
 
-def olmo_reference(olmo_core, method, seed, **kwargs):
-    """A tiny LLaMA-like OLMo-core transformer, initialised by its own ``init_weights``."""
+def olmo_reference(olmo_core, method, seed, gate=False, **kwargs):
+    """A tiny LLaMA-like OLMo-core transformer, initialised by its own ``init_weights``; with
+    ``gate``, its attention has an elementwise output gate (``w_g``)."""
     config = olmo_core.TransformerConfig.llama_like(
         d_model=64, vocab_size=256, n_layers=3, n_heads=4, init_method=method, **kwargs
     )
+    if gate:
+        from olmo_core.nn.attention import GateConfig, GateGranularity
+
+        config.block.sequence_mixer.gate = GateConfig(granularity=GateGranularity.elementwise)
     config.init_seed = seed
     reference = config.build(init_device="cpu")
     reference.init_weights(device=torch.device("cpu"))
@@ -457,7 +462,7 @@ def olmo_expected(method, d_model, n_layers, s, embedding_std=None, embed_scale=
             return olmo_trunc(deep)
         if leaf == "w3":  # the std w1 left behind, then scaled like w2 under llama/llama_depth
             return olmo_trunc(wide if method == "normalized" else deep)
-        return olmo_trunc(wide)  # w_q, w_k, w_v, w1
+        return olmo_trunc(wide)  # w_q, w_k, w_v, w1, and the attention gate w_g
 
     return expected
 
@@ -481,6 +486,15 @@ def test_olmo_core(olmo_core, method, kwargs):
     expected = olmo_expected(method, 64, 3, s, kwargs.get("embedding_init_std"), kwargs.get("embed_scale"))
     smallest, seen = compare(reference, recipe, expected)
     assert TruncatedNormal in seen
+
+
+@pytest.mark.parametrize("method", ["normal", "normalized", "fan_in"])
+def test_olmo_core_attention_gate(olmo_core, method):
+    """A gated attention's ``w_g`` (no role of its own) gets ``w_q``'s law, as OLMo-core's."""
+    reference = olmo_reference(olmo_core, method, seed=7, gate=True)
+    assert any(name.endswith("w_g.weight") for name, _ in reference.named_parameters())
+    recipe = recipes.olmo_core(method, d_model=64, n_layers=3)
+    compare(reference, recipe, olmo_expected(method, 64, 3, 0.02))
 
 
 def test_olmo_core_comparison_can_fail(olmo_core):

@@ -328,9 +328,10 @@ def olmo_core(
     ``w3`` (an input projection of the SwiGLU) takes the depth-scaled std under ``llama`` and
     ``llama_depth``. The layer index of ``llama_depth`` is read from the path after ``blocks``
     (:class:`PerLayer`): a block at index ``n_layers`` or beyond is an error. With tied
-    embeddings (no ``lm_head`` weight) pass ``lm_head=None``. Not covered: MoE blocks, fused
-    ``w_qkv`` (pass ``w_q="attention/w_qkv", w_k=None, w_v=None``), attention gates and sinks,
-    nGPT's ``NormalizedTransformer`` scalers.
+    embeddings (no ``lm_head`` weight) pass ``lm_head=None``. Any other Linear (an attention
+    gate ``w_g``) gets the law of ``w_q``, as OLMo-core initialises its gates. Not covered: MoE
+    blocks, fused ``w_qkv`` (pass ``w_q="attention/w_qkv", w_k=None, w_v=None``), attention
+    sinks (a parameter no rule matches: an error), nGPT's ``NormalizedTransformer`` scalers.
 
     >>> from jaxinit import recipes
     >>> recipes.olmo_core("llama_depth", d_model=768, n_layers=12)
@@ -376,9 +377,8 @@ def olmo_core(
     else:  # fan_in
         embedding = normal(0.0, 1.0 if scale is None else 1.0 / scale)
         inputs = outputs = gate = FanInTruncNormal()
-    linear = inputs if init_method == "fan_in" else _olmo_trunc(s)
-    layers = (
-        ("linear", Laws(linear, zeros())),
+    layers = (  # a Linear no role names (an attention gate ``w_g``) gets w_q's law, as in OLMo-core
+        ("linear", Laws(inputs, zeros())),
         ("embedding", Laws(embedding)),
         ("norm", Laws(ones(), zeros())),
     )

@@ -80,23 +80,34 @@ COMPILE_AFTER = 3
 HOST_PLATFORMS = ("cpu",)
 
 
-def draw(
-    law: Distribution,
-    key: Key,
-    shape: tuple[int, ...],
-    dtype: np.dtype[Any],
-    sharding: jax.sharding.Sharding | None,
-    axes: FanAxes,
-    digest: Sequence[int] | None = None,
-) -> jax.Array:
-    """Sample ``law`` into an array: pick the tier, pass the law's numbers dynamically.
+@dataclasses.dataclass(frozen=True, eq=False)
+class Draw:
+    """One array to sample, everything but its key: what an initializer call hands the engine."""
+
+    law: Distribution
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    sharding: jax.sharding.Sharding | None
+    axes: FanAxes
+
+    @functools.cached_property
+    def packed(self) -> samplers.Packed:
+        """The law's static part and numbers for this shape and dtype, checked. Cached: a
+        whole-tree draw checks every law before drawing any, and draws with the same pack."""
+        static, numbers = samplers.of(self.law).pack(self.law, self.shape, self.dtype, self.axes)
+        check_finite(self.law, numbers, self.dtype)
+        return static, numbers
+
+
+def draw(planned: Draw, key: Key, digest: Sequence[int] | None = None) -> jax.Array:
+    """Sample ``planned.law`` into an array: pick the tier, pass the law's numbers dynamically.
 
     With a ``digest`` the array is drawn with ``leaf_key(key, digest)``, derived inside the
     compiled kernel (no dispatch of its own).
     """
-    sampler = samplers.of(law)
-    static, numbers = sampler.pack(law, shape, dtype, axes)
-    check_finite(law, numbers, dtype)
+    sampler = samplers.of(planned.law)
+    static, numbers = planned.packed
+    shape, dtype, sharding = planned.shape, planned.dtype, planned.sharding
     # Eager means no JAX transformation is being traced, whatever the arguments are: a key
     # captured by a jitted function is concrete, yet what is computed from it is staged.
     eager = not checks.tracing()
@@ -360,24 +371,6 @@ def _elementwise(
 
 # -- many arrays at once: a whole model's parameters --------------------------------------
 
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class Draw:
-    """One array to sample, everything but its key: what an initializer call hands the engine."""
-
-    law: Distribution
-    shape: tuple[int, ...]
-    dtype: np.dtype[Any]
-    sharding: jax.sharding.Sharding | None
-    axes: FanAxes
-
-    def packed(self) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        """The law's static part and numbers for this shape and dtype, checked (as ``draw``)."""
-        static, numbers = samplers.of(self.law).pack(self.law, self.shape, self.dtype, self.axes)
-        check_finite(self.law, numbers, self.dtype)
-        return static, numbers
-
-
 # Eager calls on a host platform cut every array of a law family from batches of this many
 # chunks: one program per (law family, static part, dtype, chunk size) serves every shape.
 CHUNK_BATCH = 64
@@ -426,7 +419,7 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
       traced hyperparameter, is drawn by ``draw``.
     """
     digests = np.asarray(digests, np.uint32).reshape(len(draws), 2)
-    packs = [d.packed() for d in draws]
+    packs = [d.packed for d in draws]
     eager = not checks.tracing()
     # rbg keys draw other bits under vmap than alone, and the batched chunks are a vmap
     host = eager and _default_platform() in HOST_PLATFORMS and _threefry(key)
@@ -465,8 +458,7 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
             for i, array in zip(members, arrays):
                 out[i] = array
     for i in sorted(alone):
-        d = draws[i]
-        out[i] = draw(d.law, key, d.shape, d.dtype, d.sharding, d.axes, digests[i].tolist())
+        out[i] = draw(draws[i], key, digests[i].tolist())
     return cast(list[jax.Array], out)
 
 

@@ -1,5 +1,6 @@
 """jaxinit.reinit: whole trees (concrete or abstract) drawn together, bit for bit as leaf by leaf."""
 
+import fnmatch
 import math
 import re
 
@@ -57,13 +58,17 @@ def mixed_rules():
     ]
 
 
+def rule_for(path, rules):
+    """The initializer of the first rule whose glob matches ``path``."""
+    return next(init for pattern, init in rules if fnmatch.fnmatchcase(path, pattern))
+
+
 def leaf_by_leaf(tree, key, rules):
     """The reference: each leaf drawn on its own, as reinit documents."""
-    out = {}
-    for path, leaf in tree.items():
-        init = next(init for pattern, init in rules if __import__("fnmatch").fnmatchcase(path, pattern))
-        out[path] = init(jaxinit.path_key(key, path), leaf.shape, leaf.dtype)
-    return out
+    return {
+        path: rule_for(path, rules)(jaxinit.path_key(key, path), leaf.shape, leaf.dtype)
+        for path, leaf in tree.items()
+    }
 
 
 def assert_same_bits(got, want):
@@ -121,6 +126,38 @@ def test_every_tier_gives_the_same_bits(monkeypatch):
     monkeypatch.setattr(engine, "CHUNK_BATCH", 3)  # batches that end inside an array
     monkeypatch.setattr(engine, "HOST_PLATFORMS", ("cpu",))
     assert_same_bits(jaxinit.reinit(tree, KEY, rules), want)
+
+
+def test_each_law_is_packed_once(monkeypatch):
+    """A law's checks and packing run once per leaf, on every tier: planned, then drawn."""
+    from jaxinit._src import samplers
+
+    packs = []  # the shape of every pack
+    classes = {type(s) for s in samplers.BY_FAMILY.values()}
+    originals = {cls: cls.pack for cls in classes}  # before patching: no wrapper wraps a wrapper
+    for cls, pack in originals.items():
+
+        def counted(self, law, shape, *args, pack=pack):
+            packs.append(shape)
+            return pack(self, law, shape, *args)
+
+        monkeypatch.setattr(cls, "pack", counted)
+    tree = {p: jax.ShapeDtypeStruct(s, jnp.float32) for p, s in model_shapes().items()}
+    rules = mixed_rules()
+    ours = sum(isinstance(rule_for(path, rules), jaxinit.Initializer) for path in tree)
+
+    def packed_per_leaf(draw):
+        packs.clear()
+        draw()
+        return len(packs) / ours
+
+    assert packed_per_leaf(lambda: jaxinit.reinit(tree, KEY, rules)) == 1  # batched chunks
+    assert packed_per_leaf(lambda: jax.jit(lambda k: jaxinit.reinit(tree, k, rules))(KEY)) == 1  # stacks
+    monkeypatch.setattr(engine, "HOST_PLATFORMS", ())
+    assert packed_per_leaf(lambda: jaxinit.reinit(tree, KEY, rules)) == 1  # array by array
+    packs.clear()
+    jaxinit.normal()(KEY, (3, 4))
+    assert len(packs) == 1
 
 
 @pytest.mark.parametrize(

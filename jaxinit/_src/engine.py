@@ -80,23 +80,34 @@ COMPILE_AFTER = 3
 HOST_PLATFORMS = ("cpu",)
 
 
-def draw(
-    law: Distribution,
-    key: Key,
-    shape: tuple[int, ...],
-    dtype: np.dtype[Any],
-    sharding: jax.sharding.Sharding | None,
-    axes: FanAxes,
-    digest: Sequence[int] | None = None,
-) -> jax.Array:
-    """Sample ``law`` into an array: pick the tier, pass the law's numbers dynamically.
+@dataclasses.dataclass(frozen=True, eq=False)
+class Draw:
+    """One array to sample, everything but its key: what an initializer call hands the engine."""
+
+    law: Distribution
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    sharding: jax.sharding.Sharding | None
+    axes: FanAxes
+
+    @functools.cached_property
+    def packed(self) -> samplers.Packed:
+        """The law's static part and numbers for this shape and dtype, checked. Cached: a
+        whole-tree draw checks every law before drawing any, and draws with the same pack."""
+        static, numbers = samplers.of(self.law).pack(self.law, self.shape, self.dtype, self.axes)
+        check_finite(self.law, numbers, self.dtype)
+        return static, numbers
+
+
+def draw(planned: Draw, key: Key, digest: Sequence[int] | None = None) -> jax.Array:
+    """Sample ``planned.law`` into an array: pick the tier, pass the law's numbers dynamically.
 
     With a ``digest`` the array is drawn with ``leaf_key(key, digest)``, derived inside the
     compiled kernel (no dispatch of its own).
     """
-    sampler = samplers.of(law)
-    static, numbers = sampler.pack(law, shape, dtype, axes)
-    check_finite(law, numbers, dtype)
+    sampler = samplers.of(planned.law)
+    static, numbers = planned.packed
+    shape, dtype, sharding = planned.shape, planned.dtype, planned.sharding
     # Eager means no JAX transformation is being traced, whatever the arguments are: a key
     # captured by a jitted function is concrete, yet what is computed from it is staged.
     eager = not checks.tracing()
@@ -313,7 +324,7 @@ def _draw_chunked(
     ``i % size`` of chunk ``i // size``.
     """
     n = math.prod(shape)
-    size = SMALL_CHUNK if n <= 4 * SMALL_CHUNK else CHUNK
+    size = _chunk_size(n)
     chunks: list[jax.Array] = [
         _chunk_kernel(
             key,
@@ -331,18 +342,44 @@ def _draw_chunked(
     if device.platform not in HOST_PLATFORMS:
         assembled: jax.Array = _assemble(chunks, shape=shape)
         return assembled
-    host = np.empty(len(chunks) * size, dtype)
+    host = _HostArray(shape, dtype)
     for k, chunk in enumerate(chunks):
-        host[k * size : (k + 1) * size] = np.asarray(chunk)
-    out = host[:n].reshape(shape)
-    default = checks.config("jax_default_device") or jax.devices()[0]
-    placed: jax.Array = jax.device_put(out, None if device == default else device)
-    return placed
+        host.put(k * size, np.asarray(chunk))
+    return host.placed(None if device == _default_device() else device)
 
 
 @functools.partial(jax.jit, static_argnames=("shape",))
 def _assemble(chunks: list[jax.Array], *, shape: tuple[int, ...]) -> jax.Array:
     return jnp.concatenate(chunks)[: math.prod(shape)].reshape(shape)
+
+
+def _chunk_size(n: int) -> int:
+    """The chunk an ``n``-element array is cut from: small arrays (biases) from small chunks."""
+    return SMALL_CHUNK if n <= 4 * SMALL_CHUNK else CHUNK
+
+
+class _HostArray:
+    """An array joined from chunks in host memory (eager, host platform: NumPy copies, no
+    compiled program per shape), then handed to JAX."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype[Any]):
+        self.shape = shape
+        self.buffer: np.ndarray[Any, Any] = np.empty(math.prod(shape), dtype)
+
+    def put(self, start: int, chunk: np.ndarray[Any, Any]) -> bool:
+        """Copy ``chunk`` in at element ``start``, cut at the array's end; whether it reached the end."""
+        stop = min(start + len(chunk), self.buffer.size)
+        self.buffer[start:stop] = chunk[: stop - start]
+        return stop == self.buffer.size
+
+    def placed(self, device: jax.Device | None) -> jax.Array:
+        """The array on ``device`` (``None``: uncommitted, on the default device)."""
+        out: jax.Array = jax.device_put(self.buffer.reshape(self.shape), device)
+        return out
+
+
+def _default_device() -> jax.Device:
+    return checks.config("jax_default_device") or jax.devices()[0]
 
 
 def _elementwise(
@@ -359,24 +396,6 @@ def _elementwise(
 
 
 # -- many arrays at once: a whole model's parameters --------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class Draw:
-    """One array to sample, everything but its key: what an initializer call hands the engine."""
-
-    law: Distribution
-    shape: tuple[int, ...]
-    dtype: np.dtype[Any]
-    sharding: jax.sharding.Sharding | None
-    axes: FanAxes
-
-    def packed(self) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        """The law's static part and numbers for this shape and dtype, checked (as ``draw``)."""
-        static, numbers = samplers.of(self.law).pack(self.law, self.shape, self.dtype, self.axes)
-        check_finite(self.law, numbers, self.dtype)
-        return static, numbers
-
 
 # Eager calls on a host platform cut every array of a law family from batches of this many
 # chunks: one program per (law family, static part, dtype, chunk size) serves every shape.
@@ -426,7 +445,7 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
       traced hyperparameter, is drawn by ``draw``.
     """
     digests = np.asarray(digests, np.uint32).reshape(len(draws), 2)
-    packs = [d.packed() for d in draws]
+    packs = [d.packed for d in draws]
     eager = not checks.tracing()
     # rbg keys draw other bits under vmap than alone, and the batched chunks are a vmap
     host = eager and _default_platform() in HOST_PLATFORMS and _threefry(key)
@@ -465,14 +484,12 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
             for i, array in zip(members, arrays):
                 out[i] = array
     for i in sorted(alone):
-        d = draws[i]
-        out[i] = draw(d.law, key, d.shape, d.dtype, d.sharding, d.axes, digests[i].tolist())
+        out[i] = draw(draws[i], key, digests[i].tolist())
     return cast(list[jax.Array], out)
 
 
 def _default_platform() -> str:
-    device = checks.config("jax_default_device") or jax.devices()[0]
-    return str(device.platform)
+    return str(_default_device().platform)
 
 
 def _threefry(key: Key) -> bool:
@@ -497,12 +514,12 @@ def _draw_chunk_batches(
     sampler, static, dtype = samplers.of(draws[0].law), packs[0][0], draws[0].dtype
     sizes = [math.prod(d.shape) for d in draws]
     numbers = _stack_numbers([n for _, n in packs])
-    default = checks.config("jax_default_device") or jax.devices()[0]
+    default = _default_device()
     out: list[jax.Array | None] = [None] * len(draws)
     for size in (SMALL_CHUNK, CHUNK):
-        members = [a for a, n in enumerate(sizes) if (SMALL_CHUNK if n <= 4 * SMALL_CHUNK else CHUNK) == size]
+        members = [a for a, n in enumerate(sizes) if _chunk_size(n) == size]
         rows = [(a, start) for a in members for start in range(0, sizes[a], size)]
-        hosts: dict[int, np.ndarray[Any, Any]] = {}
+        hosts: dict[int, _HostArray] = {}
         for first in range(0, len(rows), CHUNK_BATCH):
             batch = rows[first : first + CHUNK_BATCH]
             padded = batch + [batch[-1]] * (CHUNK_BATCH - len(batch))
@@ -521,11 +538,10 @@ def _draw_chunk_batches(
                 )
             )
             for (a, start), chunk in zip(batch, values):
-                host = hosts.setdefault(a, np.empty(sizes[a], dtype))
-                stop = min(start + size, sizes[a])
-                host[start:stop] = chunk[: stop - start]
-                if stop == sizes[a]:  # its last chunk
-                    out[a] = jax.device_put(hosts.pop(a).reshape(draws[a].shape), default)
+                if a not in hosts:
+                    hosts[a] = _HostArray(draws[a].shape, dtype)
+                if hosts[a].put(start, chunk):  # its last chunk
+                    out[a] = hosts.pop(a).placed(default)
     return cast(list[jax.Array], out)
 
 

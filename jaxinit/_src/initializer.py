@@ -159,7 +159,7 @@ class Initializer:
         checks.key(key)
         planned = self.plan(shape, dtype, out_sharding, stacklevel=3)
         if isinstance(planned, engine.Draw):
-            return engine.draw(planned.law, key, planned.shape, planned.dtype, planned.sharding, planned.axes)
+            return engine.draw(planned, key)
         return planned
 
     def plan(

@@ -134,7 +134,7 @@ def draw_leaves(leaves: Sequence[Leaf], key: jax.Array) -> list[Any]:
         try:
             plan = init.plan(leaf.shape, leaf.dtype, leaf.sharding)
             if isinstance(plan, engine.Draw):
-                plan.packed()  # the law's checks, before anything is drawn
+                plan.packed  # the law's checks, before anything is drawn (cached for the draw)
         except (ValueError, TypeError) as error:
             raise type(error)(f"{leaf.where or leaf.path}: {error}") from error
         if isinstance(plan, engine.Draw):

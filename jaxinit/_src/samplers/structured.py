@@ -140,7 +140,8 @@ def _haar_orthogonal(words: Any, b: int, rows: int, cols: int, compute: np.dtype
 
 
 class _OrthogonalTimesGain(Sampler[Orthogonal | DeltaOrthogonal]):
-    """Orthogonal and DeltaOrthogonal: one packing, the matrix layout and the gain."""
+    """Orthogonal and DeltaOrthogonal: one packing, the matrix layout and the gain, and one
+    ``sample`` around the matrix each builds in the view ``(batch, out, in, receptive...)``."""
 
     whole_matrix: ClassVar[bool] = True
 
@@ -151,8 +152,6 @@ class _OrthogonalTimesGain(Sampler[Orthogonal | DeltaOrthogonal]):
         check_reach(law, abs(gain), dtype)  # entries of an orthogonal matrix are in [-1, 1]
         return (axes.matrix_layout(len(shape)),), (as_compute(gain, compute_dtype(dtype)),)
 
-
-class OrthogonalSampler(_OrthogonalTimesGain):
     def sample(
         self,
         words: Any,
@@ -163,27 +162,32 @@ class OrthogonalSampler(_OrthogonalTimesGain):
     ) -> jax.Array:
         (gain,) = numbers
         (layout,) = static
-        ordered, (b, o, i), receptive = _matrix_view(shape, layout)
-        q = _haar_orthogonal(words, b, o, i * math.prod(receptive), compute_dtype(dtype))
-        return _unview(gain * q, ordered, layout).astype(dtype)
+        ordered, sizes, receptive = _matrix_view(shape, layout)
+        matrix = self.times_gain(words, gain, (*sizes, *receptive), compute_dtype(dtype))
+        return _unview(matrix, ordered, layout).astype(dtype)
+
+    def times_gain(
+        self, words: Any, gain: jax.Array, view: tuple[int, ...], compute: np.dtype[Any]
+    ) -> jax.Array:
+        """``gain`` times the law's values, shaped ``view``: ``(batch, out, in, receptive...)``."""
+        raise NotImplementedError
+
+
+class OrthogonalSampler(_OrthogonalTimesGain):
+    def times_gain(
+        self, words: Any, gain: jax.Array, view: tuple[int, ...], compute: np.dtype[Any]
+    ) -> jax.Array:
+        b, o, i, *receptive = view
+        return gain * _haar_orthogonal(words, b, o, i * math.prod(receptive), compute)
 
 
 class DeltaOrthogonalSampler(_OrthogonalTimesGain):
-    def sample(
-        self,
-        words: Any,
-        numbers: tuple[Any, ...],
-        static: tuple[Any, ...],
-        shape: tuple[int, ...],
-        dtype: np.dtype[Any],
+    def times_gain(
+        self, words: Any, gain: jax.Array, view: tuple[int, ...], compute: np.dtype[Any]
     ) -> jax.Array:
-        (gain,) = numbers
-        (layout,) = static
-        ordered, (b, o, i), receptive = _matrix_view(shape, layout)
-        q = _haar_orthogonal(words, b, o, i, compute_dtype(dtype))
-        q = q.reshape((b, o, i) + (1,) * len(receptive))
-        full = (b, o, i, *receptive)
-        return _unview(jnp.where(_centre_mask(full, receptive), gain * q, 0).astype(dtype), ordered, layout)
+        b, o, i, *receptive = view
+        q = _haar_orthogonal(words, b, o, i, compute).reshape((b, o, i) + (1,) * len(receptive))
+        return jnp.where(_centre_mask(view, tuple(receptive)), gain * q, 0)
 
 
 class SparseSampler(Sampler[Sparse]):

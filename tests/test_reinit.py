@@ -72,10 +72,14 @@ def leaf_by_leaf(tree, key, rules):
 
 
 def assert_same_bits(got, want):
+    """Same values, dtype, shape and placement (device, committed or not) as the reference."""
     assert set(got) == set(want)
     for path in want:
         assert got[path].dtype == want[path].dtype, path
         assert got[path].shape == want[path].shape, path
+        if not isinstance(got[path], jax.core.Tracer):
+            assert got[path].devices() == want[path].devices(), path
+            assert got[path].committed == want[path].committed, (path, got[path].committed)
         np.testing.assert_array_equal(np.asarray(got[path]), np.asarray(want[path]), err_msg=path)
 
 

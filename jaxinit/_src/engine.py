@@ -345,7 +345,7 @@ def _draw_chunked(
     host = _HostArray(shape, dtype)
     for k, chunk in enumerate(chunks):
         host.put(k * size, np.asarray(chunk))
-    return host.placed(None if device == _default_device() else device)
+    return host.placed(device)
 
 
 @functools.partial(jax.jit, static_argnames=("shape",))
@@ -372,9 +372,11 @@ class _HostArray:
         self.buffer[start:stop] = chunk[: stop - start]
         return stop == self.buffer.size
 
-    def placed(self, device: jax.Device | None) -> jax.Array:
-        """The array on ``device`` (``None``: uncommitted, on the default device)."""
-        out: jax.Array = jax.device_put(self.buffer.reshape(self.shape), device)
+    def placed(self, device: jax.Device) -> jax.Array:
+        """The array on ``device``, where the kernel that drew it ran: uncommitted on the default
+        device, as a single eager draw comes back, so the array can join any computation."""
+        target = None if device == _default_device() else device
+        out: jax.Array = jax.device_put(self.buffer.reshape(self.shape), target)
         return out
 
 
@@ -514,7 +516,6 @@ def _draw_chunk_batches(
     sampler, static, dtype = samplers.of(draws[0].law), packs[0][0], draws[0].dtype
     sizes = [math.prod(d.shape) for d in draws]
     numbers = _stack_numbers([n for _, n in packs])
-    default = _default_device()
     out: list[jax.Array | None] = [None] * len(draws)
     for size in (SMALL_CHUNK, CHUNK):
         members = [a for a, n in enumerate(sizes) if _chunk_size(n) == size]
@@ -525,23 +526,23 @@ def _draw_chunk_batches(
             padded = batch + [batch[-1]] * (CHUNK_BATCH - len(batch))
             leaf = np.array([a for a, _ in padded])
             starts = np.array([[s >> 32, s & 0xFFFFFFFF] for _, s in padded], np.uint32)
-            values = np.asarray(
-                _chunk_batch_kernel(
-                    key,
-                    digests[leaf],
-                    starts,
-                    tuple(None if x is None else x[leaf] for x in numbers),
-                    sampler=sampler,
-                    static=static,
-                    dtype=dtype,
-                    size=size,
-                )
+            drawn = _chunk_batch_kernel(
+                key,
+                digests[leaf],
+                starts,
+                tuple(None if x is None else x[leaf] for x in numbers),
+                sampler=sampler,
+                static=static,
+                dtype=dtype,
+                size=size,
             )
+            (device,) = drawn.devices()  # the key's device, as for a single draw
+            values = np.asarray(drawn)
             for (a, start), chunk in zip(batch, values):
                 if a not in hosts:
                     hosts[a] = _HostArray(draws[a].shape, dtype)
                 if hosts[a].put(start, chunk):  # its last chunk
-                    out[a] = hosts.pop(a).placed(default)
+                    out[a] = hosts.pop(a).placed(device)
     return cast(list[jax.Array], out)
 
 

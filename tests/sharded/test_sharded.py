@@ -272,3 +272,29 @@ def test_whole_tree_under_jit_computes_each_shard_once(key):
     }
     compiled = jax.jit(lambda k: jaxinit.reinit(tree, k, {"*": jaxinit.normal()})).lower(key).compile()
     assert _largest_array(compiled.as_text()) <= 4 * 256 * 512 // 8
+
+
+@pytest.mark.parametrize("where", ["default device", "device 3"])
+@pytest.mark.parametrize("batched", [True, False], ids=["batched chunks", "kernel per signature"])
+def test_whole_tree_leaves_are_placed_as_single_draws(where, batched, key, monkeypatch):
+    """Eagerly, each leaf of an unsharded abstract tree lands where ``init(path_key(key, path),
+    ...)`` alone would: on the key's device, committed exactly when the key is."""
+    from jaxinit._src import engine
+
+    if not batched:
+        monkeypatch.setattr(engine, "HOST_PLATFORMS", ())
+    if where != "default device":
+        key = jax.device_put(key, jax.devices()[3])
+    tree = {
+        "a/kernel": jax.ShapeDtypeStruct((40, 24), jnp.float32),
+        "b/kernel": jax.ShapeDtypeStruct((24, 8), jnp.float32),
+        "a/bias": jax.ShapeDtypeStruct((24,), jnp.float32),
+    }
+    rules = {"*/kernel": jaxinit.normal(0.0, 0.02), "*/bias": jaxinit.uniform(-0.1, 0.1)}
+    got = jaxinit.reinit(tree, key, rules)
+    for path, struct in tree.items():
+        init = rules["*/kernel" if path.endswith("kernel") else "*/bias"]
+        want = init(jaxinit.path_key(key, path), struct.shape, struct.dtype)
+        assert got[path].devices() == want.devices(), (path, got[path].devices(), want.devices())
+        assert got[path].committed == want.committed, path
+        np.testing.assert_array_equal(np.asarray(got[path]), np.asarray(want), err_msg=path)

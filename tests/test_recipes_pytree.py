@@ -128,6 +128,34 @@ def test_errors_name_what_is_missing():
         recipes.apply({"fc": {"kernel": jnp.ones((2, 3))}}, KEY, recipes.torch(), X)
 
 
+def test_kernels_of_three_axes_are_conv_only_where_the_layer_says_so():
+    """A DenseGeneral's kernel has a Conv kernel's rank: linen's attention as a plain pytree
+    is an error naming its kernels (not a Conv's law), until roles give them laws."""
+    attention = nn.MultiHeadDotProductAttention(num_heads=2, qkv_features=8)
+    x = jnp.ones((1, 3, 8))
+    params = jax.eval_shape(lambda: attention.init(jax.random.key(0), x))["params"]
+    with pytest.raises(ValueError, match=r"no law: 'key/bias', 'key/kernel', 'out/bias', 'out/kernel'"):
+        recipes.initializers(params, recipes.torch())
+    # outside a layer, a role's parameter gets its `weight`
+    roles = (
+        recipes.Role("kernels", ("kernel",), weight=jaxinit.normal(0.0, 0.02)),
+        recipes.Role("biases", ("bias",), weight=jaxinit.zeros()),
+    )
+    recipe = recipes.Recipe("attention", roles=roles)
+    inits = recipes.initializers(params, recipe)
+    assert inits["query/kernel"] == jaxinit.normal(0.0, 0.02) and inits["out/bias"] == jaxinit.zeros()
+    # linen's own names: Conv_0 is a Conv, ConvTranspose_0 is not (its layout and fans differ)
+    tree = {
+        "Conv_0": {"kernel": jnp.ones((3, 3, 2, 5))},
+        "ConvTranspose_0": {"kernel": jnp.ones((3, 3, 2, 5))},
+    }
+    with pytest.raises(ValueError, match=r"no law: 'ConvTranspose_0/kernel'\. "):
+        recipes.initializers(tree, recipes.torch())
+    assert recipes.initializers(tree, recipes.torch(), strict=False) == {
+        "Conv_0/kernel": td.conv(2, (3, 3)).bias_init
+    }
+
+
 def test_one_key_resolver():
     params = {"fc": {"kernel": jnp.ones((4, 3)), "bias": jnp.ones(3)}}
     by_key = recipes.apply(params, nnx.Rngs(params=7).params(), recipes.torch())

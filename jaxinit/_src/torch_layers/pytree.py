@@ -5,16 +5,19 @@ Without a module there are no layer types, so a parameter's layer is read off it
 Flax names its parameters: a layer is a path whose children include
 
 * ``kernel`` with 2 axes: a **Linear** (Flax layout ``(in, out)``, torch ``(out, in)``);
-* ``kernel`` with 3 or more axes: a **Conv** (``(*kernel_size, in / groups, out)``, torch
-  ``(out, in / groups, *kernel_size)``), its ``fan_in`` the product of all but the last axis;
+* ``kernel`` with 3 or more axes under a layer whose name says Conv (``conv`` in it, any case,
+  but not ``transpose``: linen's ``Conv_0``, a ``conv1``): a **Conv** (``(*kernel_size,
+  in / groups, out)``, torch ``(out, in / groups, *kernel_size)``), its ``fan_in`` the product
+  of all but the last axis;
 * ``embedding`` (2 axes): an **Embedding** ``(num_embeddings, features)``;
 * ``scale``: a **norm** (LayerNorm, RMSNorm, GroupNorm, BatchNorm's affine part);
 
 and the ``bias`` beside such a ``kernel`` or ``scale`` is that layer's bias. These pseudo-layers
 then go through the one walker (:func:`jaxinit._src.torch_layers.walk.plan`) as a module's
 layers do: roles first, then the recipe's law for the kind, then PyTorch's default for it. A
-``DenseGeneral`` or ``ConvTranspose`` kernel cannot be told from a Conv kernel by its shape:
-give it a role. Every other floating leaf (a ``pos_embed``, a ``cls_token``, a kernel under
+``DenseGeneral`` or ``ConvTranspose`` kernel cannot be told from a Conv kernel by its shape
+(linen's attention ``query/kernel`` is ``(in, heads, head_dim)``): a kernel of 3 or more axes
+whose layer's name does not say Conv needs a role. Every other floating leaf (a ``pos_embed``, a ``cls_token``, a kernel under
 another name) needs a role of the recipe, else it is a ``ValueError`` naming it.
 """
 
@@ -104,14 +107,20 @@ def _floating(leaf: Leaf) -> bool:
     return bool(np.issubdtype(leaf.struct.dtype, np.inexact))
 
 
-def _layer(children: Mapping[str, Leaf]) -> Dense | Conv | Embed | Norm | None:
-    """The pseudo-layer a path's named children make, if any."""
+def _names_a_conv(parent: Path) -> bool:
+    """Whether a layer's own name says it is a Conv (and not a ConvTranspose)."""
+    name = str(parent[-1]).lower() if parent else ""
+    return "conv" in name and "transpose" not in name
+
+
+def _layer(parent: Path, children: Mapping[str, Leaf]) -> Dense | Conv | Embed | Norm | None:
+    """The pseudo-layer the named children of the path ``parent`` make, if any."""
     kernel, table, scale = children.get("kernel"), children.get("embedding"), children.get("scale")
     if kernel is not None and _floating(kernel):
         shape = tuple(kernel.struct.shape)
         if len(shape) == 2:
             return Dense(shape[0], shape[1])
-        if len(shape) > 2:
+        if len(shape) > 2 and _names_a_conv(parent):  # else a DenseGeneral's, perhaps: a role
             return Conv(shape[-2], shape[-1], shape[:-2])
     elif table is not None and _floating(table) and len(table.struct.shape) == 2:
         return Embed(*table.struct.shape)
@@ -137,7 +146,7 @@ def collect(tree: Any) -> tuple[list[tuple[Path, Any]], dict[Path, Leaf], list[P
             children.setdefault(path[:-1], {})[str(path[-1])] = leaf
     modules: list[tuple[Path, Any]] = []
     for parent, named in children.items():
-        layer = _layer(named)
+        layer = _layer(parent, named)
         if layer is not None:
             modules.append((parent, layer))
     return modules, leaves, abstract
@@ -147,8 +156,9 @@ def _missing(paths: list[Path]) -> str:
     shown = ", ".join(repr(path_name(p)) for p in paths[:6]) + (" ..." if len(paths) > 6 else "")
     return (
         f"a plain pytree has no layer types, and these parameters have no law: {shown}. Only "
-        f"Flax's parameter names say a layer (a 2-axis 'kernel': Linear; more axes: Conv; "
-        f"'embedding'; 'scale': a norm; the 'bias' beside a kernel or scale); give the others "
+        f"Flax's parameter names say a layer (a 2-axis 'kernel': Linear; more axes: Conv, under "
+        f"a layer whose name says conv (a DenseGeneral's kernel has 3 axes too); 'embedding'; "
+        f"'scale': a norm; the 'bias' beside a kernel or scale); give the others "
         f"a role of the recipe (e.g. recipes.vit(pos_embed='pos_embed')), or pass strict=False "
         f"to leave them as they are"
     )

@@ -1,6 +1,7 @@
 """Shared fixtures and helpers: the test key, KS p-values, the initializer zoo, fresh processes."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -96,9 +97,10 @@ def ks_pvalue_rounded(values, law):
 
 
 # -- reference packages that must not be skipped --------------------------------------------
-# The parity suites skip (pytest.importorskip) where torch, transformers or timm is missing, as
-# a user's checkout may lack them. Where one of them is required (CI's test leg sets
-# JAXINIT_TEST_REQUIRE=torch,transformers,timm), a skip for its missing import is a failure: a
+# The parity suites skip (pytest.importorskip) where torch or a model's reference package is
+# missing, as a user's checkout may lack them. Where one is required (CI's test leg sets
+# JAXINIT_TEST_REQUIRE, e.g. torch,transformers,timm,olmo_core), a skip for its missing import,
+# or for a module inside it (importorskip("timm.models.vision_transformer")), is a failure: a
 # missing install step must not pass as a green run of skips.
 REQUIRED = frozenset(filter(None, os.environ.get("JAXINIT_TEST_REQUIRE", "").split(",")))
 
@@ -108,7 +110,11 @@ def missing_required(report):
     if not (REQUIRED and report.skipped):
         return None
     message = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-    return next((name for name in sorted(REQUIRED) if f"could not import {name!r}" in message), None)
+    skipped = re.search(r"could not import '([\w.]+)'", message)
+    if skipped is None:
+        return None
+    package = skipped.group(1).split(".")[0]
+    return package if package in REQUIRED else None
 
 
 def fail_if_required_missing(report):

@@ -10,7 +10,7 @@ Structured laws (orthogonal, sparse ...) are ``sampler.sample`` of the whole arr
 The tier policy, in one place. A call is drawn by
 
 1. **chunks** (:func:`_draw_chunked`) when it is eager (no JAX transformation is being traced),
-   unsharded, elementwise, at most ``CHUNKED_MAX`` elements, and this (sampler, static part,
+   the key is on one device, unsharded, elementwise, at most ``CHUNKED_MAX`` elements, and this (sampler, static part,
    shape, dtype) has been drawn eagerly fewer than ``COMPILE_AFTER`` times: the array is cut
    from fixed-size chunks of one program compiled per (sampler, static part, dtype, chunk
    size), so a new shape costs no compilation;
@@ -23,7 +23,8 @@ The tier policy, in one place. A call is drawn by
 Many arrays at once (a whole model: :func:`draw_many`, which ``jaxinit.reinit`` and
 ``reset_parameters`` use) are drawn, with the same bits, by
 
-3. **batched chunks** (:func:`_draw_chunk_batches`) eagerly on a host platform, for arrays
+3. **batched chunks** (:func:`_draw_chunk_batches`) eagerly on a host platform with a key on
+   one device, for arrays
    the chunk tier may cut: every such array of a (sampler, static part, dtype), whatever its
    shape, is cut from batches of ``CHUNK_BATCH`` chunks, so a model costs the programs of its
    law families, not of its shapes or its depth;
@@ -113,6 +114,7 @@ def draw(planned: Draw, key: Key, digest: Sequence[int] | None = None) -> jax.Ar
     eager = not checks.tracing()
     if (
         eager
+        and _on_one_device(key)
         and use_chunks(sampler, shape, sharding)
         and EAGER_CALLS.count((sampler, static, shape, dtype)) < COMPILE_AFTER
     ):
@@ -450,7 +452,7 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
     packs = [d.packed for d in draws]
     eager = not checks.tracing()
     # rbg keys draw other bits under vmap than alone, and the batched chunks are a vmap
-    host = eager and _default_platform() in HOST_PLATFORMS and _threefry(key)
+    host = eager and _on_one_device(key) and _default_platform() in HOST_PLATFORMS and _threefry(key)
     out: list[jax.Array | None] = [None] * len(draws)
     chunked: dict[Hashable, list[int]] = collections.defaultdict(list)
     stacked: dict[Hashable, list[int]] = collections.defaultdict(list)
@@ -488,6 +490,13 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
     for i in sorted(alone):
         out[i] = draw(draws[i], key, digests[i].tolist())
     return cast(list[jax.Array], out)
+
+
+def _on_one_device(key: Key) -> bool:
+    """Whether a concrete key lives on one device: chunks are drawn where the key is and joined
+    there. A key replicated over several devices is drawn by the kernel, whose output is placed
+    as the key is (as ``jax.random``'s)."""
+    return len(key.devices()) == 1
 
 
 def _default_platform() -> str:

@@ -298,3 +298,25 @@ def test_whole_tree_leaves_are_placed_as_single_draws(where, batched, key, monke
         assert got[path].devices() == want.devices(), (path, got[path].devices(), want.devices())
         assert got[path].committed == want.committed, path
         np.testing.assert_array_equal(np.asarray(got[path]), np.asarray(want), err_msg=path)
+
+
+def test_a_key_replicated_over_devices(key):
+    """A key replicated over a mesh draws what the key alone draws, eagerly (chunks are for a
+    key on one device) and whole-tree, placed as the kernel places it, single or whole-tree."""
+    replicated = jax.device_put(key, NamedSharding(mesh((8,), ("x",)), P()))
+    tree = {
+        "a/kernel": jax.ShapeDtypeStruct((300, 40), jnp.float32),
+        "a/bias": jax.ShapeDtypeStruct((40,), jnp.float32),
+    }
+    rules = {"*": jaxinit.normal(0.0, 0.02)}
+    got = jaxinit.reinit(tree, replicated, rules)
+    want = jaxinit.reinit(tree, key, rules)
+    for path, struct in tree.items():
+        single = rules["*"](jaxinit.path_key(replicated, path), struct.shape, struct.dtype)
+        assert got[path].sharding == single.sharding, path
+        np.testing.assert_array_equal(np.asarray(single), np.asarray(want[path]), err_msg=path)
+        np.testing.assert_array_equal(np.asarray(got[path]), np.asarray(want[path]), err_msg=path)
+    np.testing.assert_array_equal(
+        np.asarray(jaxinit.kaiming_uniform()(replicated, (300, 40))),
+        np.asarray(jaxinit.kaiming_uniform()(key, (300, 40))),
+    )

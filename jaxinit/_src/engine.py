@@ -496,7 +496,7 @@ def _on_one_device(key: Key) -> bool:
     """Whether a concrete key lives on one device: chunks are drawn where the key is and joined
     there. A key replicated over several devices is drawn by the kernel, whose output is placed
     as the key is (as ``jax.random``'s)."""
-    return len(key.devices()) == 1
+    return not isinstance(key, jax.Array) or len(key.devices()) == 1  # a NumPy key: the host
 
 
 def _default_platform() -> str:

@@ -109,16 +109,45 @@ def test_every_repository_file_a_text_names_exists():
     assert not missing, missing
 
 
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
 def test_no_text_holds_a_control_character():
-    """A tab or a backspace in a text is almost always an escape gone wrong (``"\\begin"`` written
-    without ``r``: a docstring's maths loses its ``\\b``), and renders as nothing."""
-    control = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+    """A tab or a backspace written into a file (code generated with an escape gone wrong)
+    renders as nothing."""
     found = [
         f"{text.relative_to(ROOT)}:{n}: {line.strip()!r}"
         for text in text_files()
         for n, line in enumerate(text.read_text(encoding="utf-8").splitlines(), 1)
-        if control.search(line)
+        if CONTROL.search(line)
     ]
+    assert not found, found
+
+
+def public_docstrings():
+    """{qualified name: docstring} of every public module, its public objects and their members."""
+    docs = {}
+    for module_name in public_modules():
+        module = importlib.import_module(module_name)
+        docs[module_name] = module.__doc__ or ""
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name)
+            docs[f"{module_name}.{name}"] = getattr(obj, "__doc__", None) or ""
+            if isinstance(obj, type):
+                for member, value in vars(obj).items():
+                    doc = getattr(value, "__doc__", None)
+                    if not member.startswith("_") and isinstance(doc, str):
+                        docs[f"{module_name}.{name}.{member}"] = doc
+    return docs
+
+
+def test_no_docstring_holds_a_control_character():
+    """A docstring's maths written without the ``r`` prefix loses backslash-b, -t and -f to
+    escapes (``\\begin`` becomes a backspace and ``egin``): every public docstring as Python reads
+    it."""
+    docs = public_docstrings()
+    assert len(docs) > 100, len(docs)
+    found = {name: CONTROL.findall(doc) for name, doc in docs.items() if CONTROL.search(doc)}
     assert not found, found
 
 

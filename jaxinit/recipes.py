@@ -15,7 +15,7 @@ normal(mean=0.0, std=0.02)
 
 from jaxinit._src.recipe import FanInTruncNormal, Laws, NegLogBias, PerLayer, Recipe, Role, Shaped
 from jaxinit._src.recipe_book import bert, dit, gpt2, llama, megatron, olmo_core, t5, torch, vit
-from jaxinit._src.torch_layers import apply, recipe_initializers as initializers
+from jaxinit._src.torch_layers.models import apply, recipe_initializers as initializers
 
 __all__ = [
     "FanInTruncNormal",

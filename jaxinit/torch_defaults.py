@@ -9,7 +9,6 @@ parameter of an NNX, linen or Equinox model as the equivalent torch model would 
 """
 
 from jaxinit._src.composite import Concat, ZeroRow, laws
-from jaxinit._src.torch_layers import TorchParam, initializers, register_layer, reset_parameters
 from jaxinit._src.torch_layers.helpers import (
     AttentionInit,
     DecoderLayerInit,
@@ -31,6 +30,7 @@ from jaxinit._src.torch_layers.helpers import (
     transformer_decoder_layer,
     transformer_encoder_layer,
 )
+from jaxinit._src.torch_layers.models import TorchParam, initializers, register_layer, reset_parameters
 
 __all__ = [
     "AttentionInit",

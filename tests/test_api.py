@@ -14,8 +14,9 @@ import pytest
 
 import jaxinit
 from jaxinit import distributions, inplace, jax_nn
-from jaxinit._src import factories as factory_module, laws, registry, samplers
+from jaxinit._src import factories as factory_module, laws, registry
 from jaxinit._src.fans import FanAxes
+from jaxinit._src.samplers import base, table
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PUBLIC_MODULES = ["jaxinit"] + sorted(
@@ -111,13 +112,13 @@ def test_each_family_is_plain_data_with_one_sampler(family):
     # the law carries no sampling code: its sampler does
     for name in ("pack", "blocked", "transform", "sample", "elementwise", "whole_matrix"):
         assert not hasattr(family, name), name
-    sampler = type(samplers.BY_FAMILY[family])
-    assert sampler.pack is not samplers.Sampler.pack
+    sampler = type(table.BY_FAMILY[family])
+    assert sampler.pack is not base.Sampler.pack
     if sampler.elementwise:
-        assert sampler.transform is not samplers.Sampler.transform
+        assert sampler.transform is not base.Sampler.transform
         assert family.scipy is not laws.Distribution.scipy
     else:
-        assert sampler.sample is not samplers.Sampler.sample
+        assert sampler.sample is not base.Sampler.sample
     assert sampler.whole_matrix == (family.family in ("orthogonal", "delta_orthogonal", "sparse"))
     # the table of the base class documents every family
     assert f":class:`{family.__name__}`" in laws.Distribution.__doc__
@@ -130,8 +131,8 @@ def test_each_family_is_plain_data_with_one_sampler(family):
 
 
 def test_every_family_has_exactly_one_sampler():
-    assert set(samplers.BY_FAMILY) == set(laws.FAMILIES)
-    assert len({type(sampler) for sampler in samplers.BY_FAMILY.values()}) == len(laws.FAMILIES)
+    assert set(table.BY_FAMILY) == set(laws.FAMILIES)
+    assert len({type(sampler) for sampler in table.BY_FAMILY.values()}) == len(laws.FAMILIES)
 
 
 def test_every_initializer_returns_a_family_with_typed_parameters():

@@ -3,7 +3,8 @@
 import numpy as np
 
 import jaxinit
-from jaxinit._src import engine, samplers
+from jaxinit._src import engine
+from jaxinit._src.samplers import table
 from jaxinit.distributions import Normal
 
 
@@ -42,4 +43,4 @@ def test_the_eager_call_counter_is_bounded(key, monkeypatch):
         jaxinit.normal()(key, (3, n + 1))
     assert len(counter) == 16
     # the tiering still works for a shape within the window
-    assert counter.count((samplers.of(Normal(0.0, 1.0)), ("plain",), (3, 40), np.dtype(np.float32))) == 2
+    assert counter.count((table.of(Normal(0.0, 1.0)), ("plain",), (3, 40), np.dtype(np.float32))) == 2

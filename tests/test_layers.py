@@ -20,7 +20,9 @@ PACKAGE = pathlib.Path(jaxinit.__file__).parent
 #: Bottom first. A module may import from the layers below its own, never from its own layer or
 #: one above it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("vocabulary", ("jaxinit.typing", "jaxinit._src", "jaxinit._src.export", "jaxinit._src.checks")),
+    # importing a module runs its packages' __init__ first: they import nothing
+    ("packages", ("jaxinit._src", "jaxinit._src.samplers", "jaxinit._src.torch_layers")),
+    ("vocabulary", ("jaxinit.typing", "jaxinit._src.export", "jaxinit._src.checks")),
     ("bits", ("jaxinit._src.bits",)),
     (
         "facts",
@@ -35,7 +37,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("sampler interface", ("jaxinit._src.samplers.base", "jaxinit._src.samplers.affine")),
     ("truncated normal", ("jaxinit._src.samplers.truncnorm",)),
     ("samplers", ("jaxinit._src.samplers.elementwise", "jaxinit._src.samplers.structured")),
-    ("sampler table", ("jaxinit._src.samplers",)),
+    ("sampler table", ("jaxinit._src.samplers.table",)),
     ("engine", ("jaxinit._src.engine",)),
     ("initializer", ("jaxinit._src.initializer",)),
     ("factories", ("jaxinit._src.factories", "jaxinit._src.tree", "jaxinit._src.adapters")),
@@ -55,7 +57,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "jaxinit._src.torch_layers.pytree",
         ),
     ),
-    ("apply", ("jaxinit._src.torch_layers",)),
+    ("whole models", ("jaxinit._src.torch_layers.models",)),
     (
         "public modules",
         (
@@ -102,7 +104,15 @@ def imports_of(name: str, path: pathlib.Path, known: set[str]) -> set[str]:
             for alias in node.names:
                 full = f"{base}.{alias.name}"
                 found.add(full if full in known else base)
-    return {module for module in found if module == "jaxinit" or module.startswith("jaxinit.")}
+    found = {module for module in found if module == "jaxinit" or module.startswith("jaxinit.")}
+    # importing a.b.c runs a.b's __init__ first: an import of every package above the module
+    # (all but jaxinit itself, the public entry that loads the whole library)
+    return found | {parent for module in found for parent in packages_above(module)}
+
+
+def packages_above(module: str) -> set[str]:
+    parts = module.split(".")
+    return {".".join(parts[:k]) for k in range(2, len(parts))}
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -143,7 +153,7 @@ def test_the_known_upward_imports_are_still_there():
 @pytest.mark.parametrize(
     "upward",
     [
-        ("jaxinit._src.laws", "jaxinit._src.samplers"),
+        ("jaxinit._src.laws", "jaxinit._src.samplers.table"),
         ("jaxinit._src.bits", "jaxinit._src.engine"),
         ("jaxinit._src.samplers.elementwise", "jaxinit._src.samplers.structured"),  # same layer
     ],
@@ -155,13 +165,29 @@ def test_an_upward_import_is_reported(upward):
     assert line.startswith(f"{upward[0]} (") and f" imports {upward[1]} (" in line
 
 
+def test_packages_import_nothing():
+    """A package's ``__init__`` runs before any of its modules: if it imported its modules
+    (the sampler table, the whole-model entry points), importing a low module of it would run
+    the modules above."""
+    graph, known = import_graph(), modules()
+    packages = [name for name, path in known.items() if path.name == "__init__.py" and name != "jaxinit"]
+    assert {"jaxinit._src", "jaxinit._src.samplers", "jaxinit._src.torch_layers"} <= set(packages)
+    assert {package: graph[package] for package in packages if graph[package]} == {}
+
+
 def test_function_level_and_relative_imports_are_seen(tmp_path):
     source = tmp_path / "laws.py"
     source.write_text(
         "def f():\n    from jaxinit._src import engine\ndef g():\n    from .samplers import base\n"
     )
     found = imports_of("jaxinit._src.laws", source, set(modules()))
-    assert found == {"jaxinit._src.engine", "jaxinit._src.samplers.base"}
+    # and the packages they are in, whose __init__ runs first
+    assert found == {
+        "jaxinit._src.engine",
+        "jaxinit._src.samplers.base",
+        "jaxinit._src",
+        "jaxinit._src.samplers",
+    }
 
 
 def test_the_laws_depend_on_nothing_that_samples():

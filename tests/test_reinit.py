@@ -134,10 +134,10 @@ def test_every_tier_gives_the_same_bits(monkeypatch):
 
 def test_each_law_is_packed_once(monkeypatch):
     """A law's checks and packing run once per leaf, on every tier: planned, then drawn."""
-    from jaxinit._src import samplers
+    from jaxinit._src.samplers import table
 
     packs = []  # the shape of every pack
-    classes = {type(s) for s in samplers.BY_FAMILY.values()}
+    classes = {type(s) for s in table.BY_FAMILY.values()}
     originals = {cls: cls.pack for cls in classes}  # before patching: no wrapper wraps a wrapper
     for cls, pack in originals.items():
 

@@ -7,8 +7,8 @@ import pytest
 from jax.extend.random import threefry_2x32
 
 import jaxinit
-from jaxinit._src import bits as random_bits, engine, samplers
-from jaxinit._src.samplers import truncnorm
+from jaxinit._src import bits as random_bits, engine
+from jaxinit._src.samplers import table, truncnorm
 from jaxinit.distributions import Normal
 
 U32 = 2**32
@@ -112,7 +112,7 @@ def test_chunked_eager_jit_and_exact_kernel_agree(init, dtype, key, monkeypatch)
     """Chunks (eager), the exact-shape kernel (eager) and jit give the same bits."""
     monkeypatch.setattr(engine, "COMPILE_AFTER", 10**9)
     for shape in STRATEGY_SHAPES:
-        assert engine.use_chunks(samplers.of(Normal(0.0, 1.0)), shape, None)
+        assert engine.use_chunks(table.of(Normal(0.0, 1.0)), shape, None)
         chunked = np.asarray(init(key, shape, dtype))
         jitted = np.asarray(jax.jit(init, static_argnums=(1, 2))(key, shape, dtype))
         with monkeypatch.context() as m:

@@ -10,12 +10,12 @@ from scipy import stats
 
 import jaxinit
 from conftest import KS_SAMPLES, ks_pvalue
-from jaxinit._src import samplers
 from jaxinit._src.fans import FanAxes
+from jaxinit._src.samplers import table
 from jaxinit.distributions import Triangular
 
 #: the kernel's inverse CDF, as the engine calls it
-transform = samplers.BY_FAMILY[Triangular].transform
+transform = table.BY_FAMILY[Triangular].transform
 
 BOUNDS = [(-1.0, 1.0), (0.0, 1.0), (-0.25, 1.75), (-3e38, 3e38), (5.0, 5.5)]
 
@@ -31,7 +31,7 @@ def exact_quantile(u, low, high):
 def _numbers(low, high, dtype):
     """The kernel's numbers for the law, through the engine's own packing."""
     law = jaxinit.triangular(low, high).distribution((1,))
-    return samplers.of(law).pack(law, (1,), dtype, FanAxes())[1]
+    return table.of(law).pack(law, (1,), dtype, FanAxes())[1]
 
 
 @pytest.mark.parametrize("low,high", BOUNDS)

@@ -1,6 +1,6 @@
 """The engine: every law is sampled here, from (key, flat element index) alone.
 
-The engine knows no law family: it asks :func:`samplers.of` for the law's sampler
+The engine knows no law family: it asks :func:`table.of` (:mod:`jaxinit._src.samplers.table`) for the law's sampler
 (:mod:`jaxinit._src.samplers`), which packs the law into a static part and dynamic numbers and
 computes its values. Element ``i`` of an elementwise law is ``sampler.transform`` of one
 uniform made from the key and ``i`` (:mod:`jaxinit._src.bits`), so the values do not depend on
@@ -59,11 +59,12 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from jaxinit._src import bits, checks, samplers, sharding as shardings
+from jaxinit._src import bits, checks, sharding as shardings
 from jaxinit._src.fans import FanAxes
 from jaxinit._src.laws import Distribution
 from jaxinit._src.representable import check_finite, compute_dtype
-from jaxinit._src.samplers import Sampler
+from jaxinit._src.samplers import table
+from jaxinit._src.samplers.base import Packed, Sampler
 
 #: A key as the initializer accepts it: a typed key, or raw uint32 key data (JAX or NumPy).
 Key = jax.Array | np.ndarray[Any, Any]
@@ -92,10 +93,10 @@ class Draw:
     axes: FanAxes
 
     @functools.cached_property
-    def packed(self) -> samplers.Packed:
+    def packed(self) -> Packed:
         """The law's static part and numbers for this shape and dtype, checked. Cached: a
         whole-tree draw checks every law before drawing any, and draws with the same pack."""
-        static, numbers = samplers.of(self.law).pack(self.law, self.shape, self.dtype, self.axes)
+        static, numbers = table.of(self.law).pack(self.law, self.shape, self.dtype, self.axes)
         check_finite(self.law, numbers, self.dtype)
         return static, numbers
 
@@ -106,7 +107,7 @@ def draw(planned: Draw, key: Key, digest: Sequence[int] | None = None) -> jax.Ar
     With a ``digest`` the array is drawn with ``leaf_key(key, digest)``, derived inside the
     compiled kernel (no dispatch of its own).
     """
-    sampler = samplers.of(planned.law)
+    sampler = table.of(planned.law)
     static, numbers = planned.packed
     shape, dtype, sharding = planned.shape, planned.dtype, planned.sharding
     # Eager means no JAX transformation is being traced, whatever the arguments are: a key
@@ -138,7 +139,7 @@ def draw(planned: Draw, key: Key, digest: Sequence[int] | None = None) -> jax.Ar
 def whole_matrix(law: Distribution) -> bool:
     """Whether sampling ``law`` needs the whole matrix at once (a QR, a sort): a sharded
     output is then built in full on every device."""
-    return samplers.of(law).whole_matrix
+    return table.of(law).whole_matrix
 
 
 def use_chunks(sampler: Sampler[Any], shape: tuple[int, ...], sharding: jax.sharding.Sharding | None) -> bool:
@@ -303,7 +304,7 @@ def _chunk_kernel(
 
 def lower_chunk(key: Key, law: Distribution, dtype: np.dtype[Any]) -> Any:
     """The chunk kernel of ``law`` lowered for ``dtype`` (to inspect its compiled program)."""
-    sampler = samplers.of(law)
+    sampler = table.of(law)
     static, numbers = sampler.pack(law, (1,), dtype, FanAxes())
     return _chunk_kernel.lower(
         key, numbers, np.uint32(0), np.uint32(0), sampler=sampler, static=static, dtype=dtype
@@ -459,7 +460,7 @@ def draw_many(draws: Sequence[Draw], key: Key, digests: np.ndarray[Any, Any]) ->
     alone: list[int] = []
     for i, (d, (static, numbers)) in enumerate(zip(draws, packs)):
         form = numbers_form(numbers)
-        sampler = samplers.of(d.law)
+        sampler = table.of(d.law)
         if host and form is not None and use_chunks(sampler, d.shape, d.sharding):
             chunked[(sampler, static, d.dtype, form)].append(i)
         elif eager or form is None or not _stackable(d.sharding):
@@ -522,7 +523,7 @@ def _draw_chunk_batches(
     element ``start[r]``, with ``_chunk_kernel``'s values: each array is what ``draw`` gives.
     An array is handed to JAX as soon as its last chunk is in, so the host buffers never hold
     more than the arrays still being cut."""
-    sampler, static, dtype = samplers.of(draws[0].law), packs[0][0], draws[0].dtype
+    sampler, static, dtype = table.of(draws[0].law), packs[0][0], draws[0].dtype
     sizes = [math.prod(d.shape) for d in draws]
     numbers = _stack_numbers([n for _, n in packs])
     out: list[jax.Array | None] = [None] * len(draws)
@@ -597,7 +598,7 @@ def _draw_stacked(
     """Arrays that share (law family, static part, shape, dtype, sharding), under jit: in
     stacks of at most ``STACK_BYTES`` per device (equal stacks), sliced into the arrays."""
     first = draws[0]
-    sampler, shape, dtype, sharding = samplers.of(first.law), first.shape, first.dtype, first.sharding
+    sampler, shape, dtype, sharding = table.of(first.law), first.shape, first.dtype, first.sharding
     per_device = sharding.shard_shape(shape) if sharding is not None else shape
     leaf_bytes = max(1, math.prod(per_device) * dtype.itemsize)
     n = len(draws)

@@ -406,6 +406,10 @@ def test_olmo_core_layer_index():
 
     with pytest.raises(ValueError, match=r"has no layer index after `blocks` 'blocks'"):
         recipes.initializers(Renamed(nnx.Rngs(0)), recipe, strict=False)
+    # an index is ASCII digits: "²" is a digit to str.isdigit, not to int()
+    for path in ("blocks/²/w2/kernel", "blocks/x/w2/kernel", "w2/kernel"):
+        with pytest.raises(ValueError, match=rf"the path '{path}' has no layer index after `blocks`"):
+            recipes.PerLayer((jaxinit.zeros(),)).law(path)
     renamed = recipes.olmo_core("llama_depth", d_model=16, n_layers=2, blocks="layers", lm_head=None)
     inits = recipes.initializers(Renamed(nnx.Rngs(0)), renamed)
     assert same(inits["layers/1/feed_forward/w2/kernel"], olmo_trunc(0.02 / 2))

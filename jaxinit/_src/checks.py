@@ -176,6 +176,13 @@ def integer(name: str, value: Any, *, minimum: int | None = None) -> int:
     return result
 
 
+def glob(name: str, value: Any) -> str:
+    """A non-empty glob string (a path pattern)."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"`{name}` must be a non-empty glob string, got {value!r}")
+    return value
+
+
 _SHAPE = "`shape` must be an int or a sequence of non-negative ints"
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeAlias, cast
 
@@ -150,8 +151,7 @@ class PerLayer:
                     f"FanInTruncNormal values, got {law!r}"
                 )
         object.__setattr__(self, "laws", laws)
-        if not isinstance(self.blocks, str) or not self.blocks:
-            raise TypeError(f"`blocks` must be a non-empty glob string, got {self.blocks!r}")
+        checks.glob("blocks", self.blocks)
 
     def index(self, path: str) -> int:
         """The layer index in ``path`` (``a/b/c``)."""
@@ -160,7 +160,7 @@ class PerLayer:
             head = "/".join(parts[: k + 1])
             if not (fnmatch.fnmatchcase(head, self.blocks) or fnmatch.fnmatchcase(head, "*/" + self.blocks)):
                 continue
-            if parts[k + 1].isdigit():
+            if re.fullmatch(r"[0-9]+", parts[k + 1]):  # not str.isdigit: it takes "²", int() does not
                 return int(parts[k + 1])
         raise ValueError(
             f"the path {path!r} has no layer index after `blocks` {self.blocks!r}; pass the "

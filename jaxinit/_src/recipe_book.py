@@ -343,8 +343,7 @@ def olmo_core(
     s = _std("init_std", init_std)
     e = s if embedding_init_std is None else _std("embedding_init_std", embedding_init_std)
     scale = None if embed_scale is None else _std("embed_scale", embed_scale)
-    if not isinstance(blocks, str) or not blocks:
-        raise TypeError(f"`blocks` must be a non-empty glob string, got {blocks!r}")
+    checks.glob("blocks", blocks)
     arguments: tuple[tuple[str, object], ...] = (
         ("init_method", init_method),
         ("d_model", d),

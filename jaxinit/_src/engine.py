@@ -1,19 +1,20 @@
 """The engine: every law is sampled here, from (key, flat element index) alone.
 
-The engine knows no law family: it asks :func:`table.of` (:mod:`jaxinit._src.samplers.table`) for the law's sampler
-(:mod:`jaxinit._src.samplers`), which packs the law into a static part and dynamic numbers and
-computes its values. Element ``i`` of an elementwise law is ``sampler.transform`` of one
-uniform made from the key and ``i`` (:mod:`jaxinit._src.bits`), so the values do not depend on
-how the array is computed: in one piece, in chunks, block by block, or shard by shard.
-Structured laws (orthogonal, sparse ...) are ``sampler.sample`` of the whole array.
+The engine knows no law family: it asks the sampler table (:func:`table.of`, in
+:mod:`jaxinit._src.samplers.table`) for the law's sampler, which packs the law into a static
+part and dynamic numbers and computes its values. Element ``i`` of an elementwise law is
+``sampler.transform`` of one uniform made from the key and ``i`` (:mod:`jaxinit._src.bits`), so
+the values do not depend on how the array is computed: in one piece, in chunks, block by
+block, or shard by shard. Structured laws (orthogonal, sparse ...) are ``sampler.sample`` of
+the whole array.
 
 The tier policy, in one place. A call is drawn by
 
 1. **chunks** (:func:`_draw_chunked`) when it is eager (no JAX transformation is being traced),
-   the key is on one device, unsharded, elementwise, at most ``CHUNKED_MAX`` elements, and this (sampler, static part,
-   shape, dtype) has been drawn eagerly fewer than ``COMPILE_AFTER`` times: the array is cut
-   from fixed-size chunks of one program compiled per (sampler, static part, dtype, chunk
-   size), so a new shape costs no compilation;
+   the key is on one device, unsharded, elementwise, at most ``CHUNKED_MAX`` elements, and
+   this (sampler, static part, shape, dtype) has been drawn eagerly fewer than
+   ``COMPILE_AFTER`` times: the array is cut from fixed-size chunks of one program compiled
+   per (sampler, static part, dtype, chunk size), so a new shape costs no compilation;
 2. **the exact-shape kernel** (:func:`_kernel`) otherwise: one program per (sampler, static
    part, shape, dtype, sharding), shared by every initializer, and under an outer ``jit`` the
    kernel is inlined into the caller's program. Inside it, a law whose per-element code XLA:CPU
@@ -24,10 +25,9 @@ Many arrays at once (a whole model: :func:`draw_many`, which ``jaxinit.reinit`` 
 ``reset_parameters`` use) are drawn, with the same bits, by
 
 3. **batched chunks** (:func:`_draw_chunk_batches`) eagerly on a host platform with a key on
-   one device, for arrays
-   the chunk tier may cut: every such array of a (sampler, static part, dtype), whatever its
-   shape, is cut from batches of ``CHUNK_BATCH`` chunks, so a model costs the programs of its
-   law families, not of its shapes or its depth;
+   one device, for arrays the chunk tier may cut: every such array of a (sampler, static
+   part, dtype), whatever its shape, is cut from batches of ``CHUNK_BATCH`` chunks, so a model
+   costs the programs of its law families, not of its shapes or its depth;
 4. **the exact-shape kernel, one array at a time** eagerly otherwise (accelerators, sharded or
    large arrays), the array's key derived inside the kernel: one program per (sampler,
    static part, shape, dtype, sharding), shared by every layer;

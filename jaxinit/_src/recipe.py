@@ -112,6 +112,11 @@ class FanInTruncNormal:
         return trunc_normal(0.0, std, -self.cut * std, self.cut * std)
 
 
+def matches_path(path: str, glob: str) -> bool:
+    """Whether ``glob`` matches the path ``a/b/c`` whole or any tail of it after a ``/``."""
+    return fnmatch.fnmatchcase(path, glob) or fnmatch.fnmatchcase(path, "*/" + glob)
+
+
 #: The laws a :class:`PerLayer` holds (every law but a :class:`PerLayer`).
 LayerLaw: TypeAlias = Initializer | ZeroRow | Shaped | NegLogBias | FanInTruncNormal
 
@@ -158,7 +163,7 @@ class PerLayer:
         parts = path.split("/")
         for k in range(len(parts) - 1):
             head = "/".join(parts[: k + 1])
-            if not (fnmatch.fnmatchcase(head, self.blocks) or fnmatch.fnmatchcase(head, "*/" + self.blocks)):
+            if not matches_path(head, self.blocks):
                 continue
             if re.fullmatch(r"[0-9]+", parts[k + 1]):  # not str.isdigit: it takes "²", int() does not
                 return int(parts[k + 1])
@@ -292,9 +297,7 @@ class Role:
         _check_law("bias", self.bias)
 
     def matches(self, path: str) -> bool:
-        return any(
-            fnmatch.fnmatchcase(path, glob) or fnmatch.fnmatchcase(path, "*/" + glob) for glob in self.pattern
-        )
+        return any(matches_path(path, glob) for glob in self.pattern)
 
 
 @public("jaxinit.recipes")

@@ -17,8 +17,9 @@ then go through the one walker (:func:`jaxinit._src.torch_layers.walk.plan`) as 
 layers do: roles first, then the recipe's law for the kind, then PyTorch's default for it. A
 ``DenseGeneral`` or ``ConvTranspose`` kernel cannot be told from a Conv kernel by its shape
 (linen's attention ``query/kernel`` is ``(in, heads, head_dim)``): a kernel of 3 or more axes
-whose layer's name does not say Conv needs a role. Every other floating leaf (a ``pos_embed``, a ``cls_token``, a kernel under
-another name) needs a role of the recipe, else it is a ``ValueError`` naming it.
+whose layer's name does not say Conv needs a role. Every other floating leaf (a
+``pos_embed``, a ``cls_token``, a kernel under another name) needs a role of the recipe, else
+it is a ``ValueError`` naming it.
 """
 
 from __future__ import annotations
